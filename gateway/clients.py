@@ -1,0 +1,41 @@
+"""gRPC channels and stubs to every service, opened once per gateway process."""
+
+from __future__ import annotations
+
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from aira.agents.v1 import audit_pb2, audit_pb2_grpc
+from aira.common.v1 import service_info_pb2
+from aira.identity.v1 import identity_pb2, identity_pb2_grpc
+from services.chassis.grpc_client import open_channel
+from services.chassis.settings import SERVICES, Settings
+
+_CONTRACTS = {
+    "identity": [identity_pb2.DESCRIPTOR.services_by_name["Identity"]],
+    "agents": [audit_pb2.DESCRIPTOR.services_by_name["AuditLog"]],
+}
+_COMMON = [
+    service_info_pb2.DESCRIPTOR.services_by_name["ServiceInfo"],
+    health_pb2.DESCRIPTOR.services_by_name["Health"],
+]
+
+
+class ServiceClients:
+    """One channel per service and the stubs the routes use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.channels = {
+            name: open_channel(
+                settings.grpc_target(name),
+                [*_CONTRACTS.get(name, []), *_COMMON],
+                deadline_seconds=settings.grpc_deadline_seconds,
+            )
+            for name in SERVICES
+        }
+        self.identity = identity_pb2_grpc.IdentityStub(self.channels["identity"])
+        self.audit_log = audit_pb2_grpc.AuditLogStub(self.channels["agents"])
+        self.health = {name: health_pb2_grpc.HealthStub(channel) for name, channel in self.channels.items()}
+
+    async def close(self) -> None:
+        for channel in self.channels.values():
+            await channel.close()

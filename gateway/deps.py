@@ -1,0 +1,88 @@
+"""FastAPI dependencies: the gateway's shared state, the caller, and project access."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+import grpc
+from fastapi import Depends, Header, Request
+
+from aira.identity.v1 import identity_pb2
+from gateway.auth import AccessCache, AccessTokenVerifier, Caller, Principals, unauthorized
+from gateway.clients import ServiceClients
+from gateway.problems import ApiProblem
+from gateway.settings import GatewaySettings
+from services.chassis import idempotency
+
+
+@dataclass
+class GatewayState:
+    settings: GatewaySettings
+    clients: ServiceClients
+    tokens: AccessTokenVerifier
+    principals: Principals
+    access: AccessCache
+
+
+def state(request: Request) -> GatewayState:
+    return request.app.state.aira
+
+
+State = Annotated[GatewayState, Depends(state)]
+
+
+async def caller(gateway: State, authorization: Annotated[str | None, Header()] = None) -> Caller:
+    """The signed-in caller; 401 problem without a valid Bearer access token."""
+    if not authorization:
+        raise unauthorized("send an access token as 'Authorization: Bearer <token>'")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise unauthorized("the Authorization header must be 'Bearer <token>'", "invalid-token")
+    return await gateway.tokens.verify(token.strip())
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
+
+
+def idempotency_metadata(
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> tuple[tuple[str, str], ...]:
+    """gRPC metadata forwarding the client's Idempotency-Key, after checking its shape."""
+    if idempotency_key is None:
+        return ()
+    try:
+        idempotency.validate_key(idempotency_key)
+    except Exception as exc:  # noqa: BLE001 - InvalidArgument becomes the problem below
+        raise ApiProblem(400, "invalid-idempotency-key", str(exc)) from exc
+    return (("idempotency-key", idempotency_key),)
+
+
+IdempotencyDep = Annotated[tuple[tuple[str, str], ...], Depends(idempotency_metadata)]
+
+
+def project_id_of(raw: str) -> str:
+    """A project id from a path; malformed ids are simply not found."""
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError as exc:
+        raise ApiProblem(404, "project-not-found", "project not found") from exc
+
+
+async def project_metadata(gateway: GatewayState, who: Caller, project_id: str) -> tuple[tuple[str, str], ...]:
+    """A principal for ``who`` acting in ``project_id`` with their role; 404 for non-members."""
+    role = gateway.access.get(who.user_id, project_id)
+    if role is None:
+        try:
+            access = await gateway.clients.identity.ResolveAccess(
+                identity_pb2.ResolveAccessRequest(project_id=project_id),
+                metadata=gateway.principals.metadata(who),
+            )
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.NOT_FOUND:
+                raise ApiProblem(404, "project-not-found", "project not found") from exc
+            raise
+        role = access.role
+        gateway.access.put(who.user_id, project_id, role)
+    return gateway.principals.metadata(who, project_id=project_id, role=role)

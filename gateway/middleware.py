@@ -1,0 +1,120 @@
+"""ASGI middleware: request context and access log, and the request body size limit."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.problems import MEDIA_TYPE, problem_body
+from services.chassis import context
+from services.chassis.ids import uuid7
+
+access_log = logging.getLogger("gateway.access")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def send_problem(send: Send, status: int, slug: str, detail: str, instance: str) -> None:
+    """Answer directly from middleware, before any route ran."""
+    body = problem_body(status, slug, detail, instance)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestContext:
+    """Gives each request an id and a trace, echoes the id, and writes one access log line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        offered = _header(scope, b"x-request-id")
+        request_id = offered if offered and _REQUEST_ID.match(offered) else uuid7().hex
+        trace = context.trace_from_traceparent(_header(scope, b"traceparent")) or context.new_trace_id()
+        tokens = (context.request_id.set(request_id), context.trace_id.set(trace))
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            access_log.info(
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                status,
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            context.request_id.reset(tokens[0])
+            context.trace_id.reset(tokens[1])
+
+
+class BodyTooLarge(Exception):
+    """A streamed request body passed the limit."""
+
+
+class BodyLimit:
+    """Refuses request bodies over ``max_bytes`` with 413, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _header(scope, b"content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                await send_problem(send, 400, "invalid-content-length", "Content-Length is not a number", scope["path"])
+                return
+            if int(declared) > self.max_bytes:
+                await send_problem(send, 413, "body-too-large", self._detail(), scope["path"])
+                return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self._detail())
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    def _detail(self) -> str:
+        return f"request bodies are limited to {self.max_bytes} bytes"

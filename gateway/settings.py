@@ -1,0 +1,16 @@
+"""Gateway settings on top of the shared ones."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from services.chassis.settings import Settings
+
+
+class GatewaySettings(Settings):
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API from a browser.")
+    max_body_bytes: int = 1024 * 1024
+    jwks_refresh_seconds: float = 300.0
+    # How long the gateway trusts a project role it looked up (role changes apply within this).
+    access_cache_seconds: float = 5.0
+    public_url: str | None = Field(default=None, description="External base URL, when behind a proxy.")

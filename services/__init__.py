@@ -1,0 +1,1 @@
+"""Aira's seven domain services and the chassis they share."""

@@ -1,0 +1,33 @@
+"""Composition root of the agents service: ``python -m services.agents`` or ``aira serve agents``."""
+
+from __future__ import annotations
+
+from aira.agents.v1 import audit_pb2, audit_pb2_grpc
+from services.agents import models
+from services.agents.consumers import AUDIT_SUBSCRIPTIONS
+from services.agents.grpc_api import AuditLogServicer
+from services.chassis.service import ServiceContext, ServiceParts, ServiceSpec, run
+
+
+def build(ctx: ServiceContext) -> ServiceParts:
+    return ServiceParts(
+        servicers=[
+            (
+                audit_pb2_grpc.add_AuditLogServicer_to_server,
+                AuditLogServicer(ctx.uow),
+                audit_pb2.DESCRIPTOR.services_by_name["AuditLog"].full_name,
+            )
+        ],
+        subscriptions=AUDIT_SUBSCRIPTIONS,
+    )
+
+
+SPEC = ServiceSpec(name="agents", infra=models.infra, build=build)
+
+
+def main() -> None:
+    run(SPEC)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""Agents' gRPC surface: translate protobuf to domain calls and back, nothing else."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from google.protobuf.struct_pb2 import Struct
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from aira.agents.v1 import audit_pb2, audit_pb2_grpc
+from aira.common.v1 import types_pb2
+from services.agents import audit_log
+from services.agents.models import AuditEvent
+from services.chassis import context
+from services.chassis.authz import Action, require
+from services.chassis.uow import UnitOfWorkFactory
+
+
+def _timestamp(value: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def _struct(value: dict | None) -> Struct | None:
+    if value is None:
+        return None
+    result = Struct()
+    result.update(value)
+    return result
+
+
+def event_message(event: AuditEvent) -> audit_pb2.AuditEvent:
+    return audit_pb2.AuditEvent(
+        id=str(event.id),
+        project_id=str(event.project_id) if event.project_id else "",
+        sequence=event.sequence,
+        event_type=event.event_type,
+        entity_type=event.entity_type,
+        entity_id=event.entity_id,
+        action=event.action,
+        changes=_struct(event.changes),
+        snapshot=_struct(event.snapshot),
+        actor=types_pb2.Actor(type=event.actor_type, id=event.actor_id),
+        occurred_at=_timestamp(event.occurred_at),
+        recorded_at=_timestamp(event.recorded_at),
+        source_event_id=str(event.source_event_id),
+    )
+
+
+class AuditLogServicer(audit_pb2_grpc.AuditLogServicer):
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def ListEvents(self, request, ctx):  # noqa: N802
+        require(context.principal.get(), request.project_id, Action.READ)
+        async with self._uow() as uow:
+            page, next_cursor = await audit_log.list_events(
+                uow,
+                project_id=request.project_id,
+                limit=request.page.limit,
+                cursor=request.page.cursor,
+                entity_type=request.entity_type,
+                action=request.action,
+                actor_id=request.actor_id,
+            )
+        return audit_pb2.ListEventsResponse(
+            items=[event_message(e) for e in page], page=types_pb2.PageInfo(next_cursor=next_cursor)
+        )

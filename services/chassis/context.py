@@ -1,0 +1,45 @@
+"""Per-request values that follow a call across awaits: request id, trace id and principal.
+
+Set at the edge (HTTP middleware, gRPC interceptor, event consumer) and read by logging, the
+outgoing gRPC interceptor and the outbox, so no function has to thread them through arguments.
+"""
+
+from __future__ import annotations
+
+import secrets
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from services.chassis.principal import Principal
+
+request_id: ContextVar[str | None] = ContextVar("aira_request_id", default=None)
+trace_id: ContextVar[str | None] = ContextVar("aira_trace_id", default=None)
+principal: ContextVar["Principal | None"] = ContextVar("aira_principal", default=None)
+# The signed principal token to forward on outgoing gRPC calls.
+principal_token: ContextVar[str | None] = ContextVar("aira_principal_token", default=None)
+# Idempotency key of the current mutating call, if the caller sent one.
+idempotency_key: ContextVar[str | None] = ContextVar("aira_idempotency_key", default=None)
+
+
+def new_trace_id() -> str:
+    """A W3C trace id: 32 lowercase hex characters."""
+    return secrets.token_hex(16)
+
+
+def traceparent(trace: str) -> str:
+    """A W3C ``traceparent`` header for ``trace`` with a fresh span id."""
+    return f"00-{trace}-{secrets.token_hex(8)}-01"
+
+
+def trace_from_traceparent(header: str | None) -> str | None:
+    """The trace id inside a ``traceparent`` header, or None when it is malformed."""
+    if not header:
+        return None
+    parts = header.strip().split("-")
+    if len(parts) != 4 or len(parts[1]) != 32:
+        return None
+    candidate = parts[1].lower()
+    if candidate == "0" * 32 or any(c not in "0123456789abcdef" for c in candidate):
+        return None
+    return candidate

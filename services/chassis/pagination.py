@@ -1,0 +1,41 @@
+"""Cursor pagination: opaque cursors and bounded page sizes for every list call."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import orjson
+
+from services.chassis.errors import InvalidArgument
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+def page_limit(requested: int) -> int:
+    """The page size to use: the default for 0, else ``requested`` within 1..MAX_LIMIT."""
+    if requested == 0:
+        return DEFAULT_LIMIT
+    if requested < 0 or requested > MAX_LIMIT:
+        raise InvalidArgument(f"limit must be between 1 and {MAX_LIMIT}", slug="invalid-limit")
+    return requested
+
+
+def encode_cursor(position: dict[str, Any]) -> str:
+    """An opaque cursor for ``position``."""
+    return base64.urlsafe_b64encode(orjson.dumps(position)).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str) -> dict[str, Any] | None:
+    """The position inside ``cursor`` (None for the first page); InvalidArgument on garbage."""
+    if not cursor:
+        return None
+    try:
+        position = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidArgument("cursor is not valid", slug="invalid-cursor") from exc
+    if not isinstance(position, dict):
+        raise InvalidArgument("cursor is not valid", slug="invalid-cursor")
+    return position

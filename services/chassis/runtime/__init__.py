@@ -1,0 +1,1 @@
+"""Running Aira on one machine: embedded PostgreSQL and NATS, and a process supervisor."""

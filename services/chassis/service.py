@@ -1,0 +1,260 @@
+"""The life of a service process: build its parts, serve until signalled, shut down cleanly.
+
+A service's ``__main__`` is its composition root: it hands :func:`run` a :class:`ServiceSpec`
+whose ``build`` turns a :class:`ServiceContext` (engine, unit of work, NATS, settings) into
+:class:`ServiceParts` (gRPC servicers, event subscriptions, job handlers). Everything else —
+outbox relay, consumers, job runner, health reporting, housekeeping, signals and graceful
+shutdown — happens here the same way for all seven services.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from nats.aio.client import Client as NatsClient
+from sqlalchemy import delete, func, text
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from aira.common.v1 import service_info_pb2, service_info_pb2_grpc
+from services.chassis import db, idempotency
+from services.chassis import log as logsetup
+from services.chassis.events import connect_nats, ensure_stream
+from services.chassis.grpc_server import GrpcServer
+from services.chassis.inbox import EventConsumer, Subscription
+from services.chassis.infra_tables import InfraTables
+from services.chassis.jobs import JobHandler, JobRunner
+from services.chassis.keys import SecretKey
+from services.chassis.migrations import current_revision
+from services.chassis.outbox import OutboxRelay
+from services.chassis.principal import PrincipalVerifier
+from services.chassis.settings import Settings
+from services.chassis.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_SECONDS = 10.0
+HEALTH_INTERVAL_SECONDS = 2.0
+HOUSEKEEPING_INTERVAL_SECONDS = 600.0
+
+
+@dataclass
+class ServiceContext:
+    """What a service's parts may use; built once per process."""
+
+    name: str
+    settings: Settings
+    secret: SecretKey
+    url: URL
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    infra: InfraTables
+    nc: NatsClient
+
+    def uow(self) -> UnitOfWork:
+        """A new unit of work on this service's schema."""
+        return UnitOfWork(self.sessionmaker, domain=self.name, producer=self.name, infra=self.infra)
+
+
+@dataclass
+class ServiceParts:
+    """The domain pieces a service contributes."""
+
+    servicers: Sequence[tuple[Callable[[Any, Any], None], Any, str]] = ()
+    subscriptions: Sequence[Subscription] = ()
+    job_handlers: Mapping[str, JobHandler] = field(default_factory=dict)
+    background: Sequence[Callable[[asyncio.Event], Awaitable[None]]] = ()
+
+
+def _no_parts(ctx: ServiceContext) -> ServiceParts:
+    return ServiceParts()
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """What makes a service: its name (= schema), tables, parts and settings class."""
+
+    name: str
+    infra: InfraTables
+    build: Callable[[ServiceContext], ServiceParts] = _no_parts
+    settings_class: type[Settings] = Settings
+
+
+class ServiceInfo(service_info_pb2_grpc.ServiceInfoServicer):
+    """Answers Describe from the service's own connection: its role, schema and revision."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+
+    async def Describe(self, request, context):  # noqa: N802 - gRPC naming
+        async with self._ctx.engine.connect() as conn:
+            role = (await conn.execute(text("SELECT current_user"))).scalar_one()
+            revision = await current_revision(conn, self._ctx.name)
+        return service_info_pb2.ServiceDescription(
+            service=self._ctx.name,
+            version=version(),
+            schema=self._ctx.name,
+            schema_revision=revision,
+            database_role=role,
+            nats_connected=self._ctx.nc.is_connected,
+        )
+
+
+def version() -> str:
+    """The installed Aira version."""
+    try:
+        return importlib.metadata.version("aira")
+    except importlib.metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+async def _database_ok(engine: AsyncEngine) -> bool:
+    try:
+        async with asyncio.timeout(HEALTH_INTERVAL_SECONDS):
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        return False
+
+
+async def _report_health(ctx: ServiceContext, server: GrpcServer, stop: asyncio.Event) -> None:
+    """Keep gRPC health in step with the database and NATS; serving needs the database."""
+    was_ready: bool | None = None
+    while not stop.is_set():
+        database_ok = await _database_ok(ctx.engine)
+        await server.set_dependency("database", database_ok)
+        await server.set_dependency("nats", ctx.nc.is_connected)
+        if database_ok != was_ready:
+            await server.set_serving(database_ok)
+            log.info("%s %s", ctx.name, "ready" if database_ok else "not ready: database unreachable")
+            was_ready = database_ok
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=HEALTH_INTERVAL_SECONDS)
+        except TimeoutError:
+            pass
+
+
+async def housekeeping(ctx: ServiceContext, relay: OutboxRelay) -> None:
+    """Forget what no longer matters: sent outbox rows, expired keys, old inbox rows and jobs."""
+    await relay.purge_published()
+    inbox, jobs = ctx.infra.inbox, ctx.infra.jobs
+    async with ctx.uow() as uow:
+        await idempotency.purge_expired(uow.session, ctx.infra)
+        retention = timedelta(days=ctx.settings.stream_max_age_days)
+        await uow.session.execute(delete(inbox).where(inbox.c.received_at < func.now() - retention))
+        await uow.session.execute(
+            delete(jobs).where(jobs.c.status == "done", jobs.c.finished_at < func.now() - timedelta(days=7))
+        )
+        await uow.commit()
+
+
+async def _housekeeping_loop(ctx: ServiceContext, relay: OutboxRelay, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await housekeeping(ctx, relay)
+        except Exception as exc:  # noqa: BLE001 - retried next round
+            log.warning("housekeeping failed: %s", exc)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=HOUSEKEEPING_INTERVAL_SECONDS)
+        except TimeoutError:
+            pass
+
+
+async def serve(spec: ServiceSpec, settings: Settings, stop: asyncio.Event) -> None:
+    """Run the service until ``stop`` is set, then drain and release everything."""
+    secret = SecretKey.load(settings.keys_path)
+    verifier = PrincipalVerifier.from_keys_dir(settings.keys_path)
+    url = db.service_url(settings, spec.name, secret)
+    engine = db.create_engine(url, application_name=f"aira-{spec.name}", pool_size=settings.db_pool_size)
+    if not settings.nats_url:
+        raise RuntimeError("AIRA_NATS_URL is not set")
+    nc = await connect_nats(settings.nats_url, name=f"aira-{spec.name}")
+    try:
+        await ensure_stream(nc.jetstream(), spec.name, settings)
+        ctx = ServiceContext(
+            name=spec.name,
+            settings=settings,
+            secret=secret,
+            url=url,
+            engine=engine,
+            sessionmaker=db.create_sessionmaker(engine),
+            infra=spec.infra,
+            nc=nc,
+        )
+        parts = spec.build(ctx)
+        server = GrpcServer(
+            listen=settings.grpc_listen_address(spec.name),
+            verifier=verifier,
+            sessionmaker=ctx.sessionmaker,
+            infra=spec.infra,
+            servicers=parts.servicers,
+            service_info=ServiceInfo(ctx),
+        )
+        relay = OutboxRelay(engine=engine, url=url, schema=spec.name, infra=spec.infra, nc=nc)
+        workers: list[Awaitable[None]] = [
+            relay.run(stop),
+            _report_health(ctx, server, stop),
+            _housekeeping_loop(ctx, relay, stop),
+            *(task(stop) for task in parts.background),
+        ]
+        if parts.subscriptions:
+            consumer = EventConsumer(
+                name=spec.name, nc=nc, uow_factory=ctx.uow, subscriptions=parts.subscriptions, settings=settings
+            )
+            workers.append(consumer.run(stop))
+        if parts.job_handlers:
+            workers.append(JobRunner(uow_factory=ctx.uow, infra=spec.infra, handlers=parts.job_handlers).run(stop))
+        await server.start()
+        log.info("%s listening on %s", spec.name, settings.grpc_listen_address(spec.name))
+        tasks = [asyncio.create_task(w) for w in workers]
+        await stop.wait()
+        log.info("%s shutting down", spec.name)
+        await server.stop(SHUTDOWN_GRACE_SECONDS)
+        await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        # Consumers have stopped fetching, so there is nothing to drain; flush what we sent.
+        try:
+            await nc.flush(timeout=2)
+        except Exception:  # noqa: BLE001 - closing anyway
+            pass
+        await nc.close()
+        await engine.dispose()
+
+
+def run(spec: ServiceSpec) -> None:
+    """Entry point of ``aira serve <service>``: serve until SIGTERM or SIGINT."""
+    settings = spec.settings_class()
+    logsetup.configure(spec.name, settings.log_level, settings.log_format)
+    install_event_loop_policy()
+    asyncio.run(_main(spec, settings))
+
+
+async def _main(spec: ServiceSpec, settings: Settings) -> None:
+    stop = stop_on_signals()
+    await serve(spec, settings, stop)
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+def install_event_loop_policy() -> None:
+    """Use uvloop where it exists."""
+    try:
+        import uvloop
+    except ImportError:
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())

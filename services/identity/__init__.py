@@ -1,0 +1,1 @@
+"""Identity: people, projects and membership (schema ``identity``)."""

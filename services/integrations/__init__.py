@@ -1,0 +1,1 @@
+"""Integrations: webhooks, Telegram, chat sessions, notifications and knowledge deltas (schema ``integrations``)."""

@@ -1,0 +1,11 @@
+"""Tables of schema ``ledger``. Domain tables arrive with the domain's issue; the infrastructure is here now."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from services.chassis.infra_tables import add_infrastructure_tables
+
+SCHEMA = "ledger"
+metadata = MetaData(schema=SCHEMA)
+infra = add_infrastructure_tables(metadata)

@@ -1,0 +1,1 @@
+"""Planning: sources, insights, features, tasks, sprints, PR links and repository analysis (schema ``planning``)."""

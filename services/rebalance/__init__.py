@@ -1,0 +1,1 @@
+"""Rebalance: guarded workload rebalancing from proposal to approved, applied plan (schema ``rebalance``)."""
