@@ -104,17 +104,26 @@ class BodyLimit:
                 await send_problem(send, 413, "body-too-large", self._detail(), scope["path"])
                 return
         received = 0
+        exceeded = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    exceeded = True
                     raise BodyTooLarge(self._detail())
             return message
 
-        await self.app(scope, counting_receive, send)
+        async def send_or_refuse(message: Message) -> None:
+            # However the framework reported the aborted read, the client hears 413.
+            if not exceeded:
+                await send(message)
+            elif message["type"] == "http.response.start":
+                await send_problem(send, 413, "body-too-large", self._detail(), scope["path"])
+
+        await self.app(scope, counting_receive, send_or_refuse)
 
     def _detail(self) -> str:
         return f"request bodies are limited to {self.max_bytes} bytes"

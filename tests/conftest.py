@@ -92,3 +92,6 @@ async def clean_db(admin_engine: AsyncEngine) -> AsyncIterator[None]:
 @pytest.fixture
 def tmp_home(tmp_path: Path) -> Path:
     return tmp_path
+
+
+from tests.services_fixtures import agents_channel, identity_channel  # noqa: E402,F401

@@ -190,3 +190,34 @@ async def running_service(spec: ServiceSpec, settings: Settings) -> AsyncIterato
 def reset_context() -> None:
     for var in (context.principal, context.principal_token, context.request_id, context.trace_id):
         var.set(None)
+
+
+@contextlib.asynccontextmanager
+async def private_nats(workdir: Path) -> AsyncIterator["NatsHandle"]:
+    """A NATS server of the test's own, which the test may stop and start again."""
+    handle = NatsHandle(EmbeddedNats(store_dir=workdir / "nats", port=free_port()), workdir / "nats.log")
+    await handle.start()
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+class NatsHandle:
+    def __init__(self, server: EmbeddedNats, log_file: Path) -> None:
+        self.server = server
+        self._log = log_file
+        self._process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    async def start(self) -> None:
+        self._process = self.server.popen(self._log)
+        await self.server.wait_ready()
+
+    def stop(self) -> None:
+        if self._process is not None:
+            _stop(self._process)
+            self._process = None

@@ -143,10 +143,10 @@ class EventConsumer:
             while not stop.is_set():
                 try:
                     messages = await sub.fetch(self._batch_size, timeout=1.0)
-                except NatsTimeoutError:
+                except (NatsTimeoutError, TimeoutError):
                     continue
                 except Exception as exc:  # noqa: BLE001 - NATS outages are waited out
-                    log.warning("fetch failed on %s: %s", self.durable_name(subscription), exc)
+                    log.warning("fetch failed on %s: %r", self.durable_name(subscription), exc)
                     await asyncio.sleep(1.0)
                     continue
                 for msg in messages:

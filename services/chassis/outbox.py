@@ -127,6 +127,7 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set."""
         listener = asyncio.create_task(self._listen(stop), name=f"outbox-listen-{self._schema}")
+        waker = asyncio.create_task(self._wake_on(stop))
         backoff = self._poll_interval
         try:
             while not stop.is_set():
@@ -145,5 +146,10 @@ class OutboxRelay:
                 except TimeoutError:
                     pass
         finally:
-            listener.cancel()
-            await asyncio.gather(listener, return_exceptions=True)
+            for task in (listener, waker):
+                task.cancel()
+            await asyncio.gather(listener, waker, return_exceptions=True)
+
+    async def _wake_on(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self._wakeup.set()

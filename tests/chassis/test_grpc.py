@@ -1,0 +1,106 @@
+"""gRPC plumbing, exercised through the real identity service on a real port."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import grpc
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from sqlalchemy import func, select
+
+from aira.common.v1 import service_info_pb2, service_info_pb2_grpc
+from aira.identity.v1 import identity_pb2, identity_pb2_grpc
+from services.chassis.grpc_client import retry_service_config
+from services.chassis.principal import Principal, PrincipalSigner
+from services.identity.models import Project
+
+pytestmark = pytest.mark.usefixtures("clean_db")
+
+
+async def _signup(stub, principals, email="grace@example.com") -> identity_pb2.TokenPair:
+    return await stub.SignUp(
+        identity_pb2.SignUpRequest(email=email, password="a sturdy passphrase 42", name="Grace"),
+        metadata=principals.metadata(),
+    )
+
+
+def _problem(exc: grpc.aio.AioRpcError) -> dict:
+    for key, value in exc.trailing_metadata() or ():
+        if key == "aira-problem":
+            return json.loads(value)
+    return {}
+
+
+async def test_calls_without_a_valid_principal_are_refused(identity_channel, settings) -> None:
+    stub = identity_pb2_grpc.IdentityStub(identity_channel)
+    forged = PrincipalSigner(Ed25519PrivateKey.generate()).mint(Principal.anonymous())
+    now = int(time.time())
+    expired = jwt.encode(
+        {"iss": "aira-gateway", "aud": "aira-internal", "sub": "anonymous", "knd": "anonymous", "iat": now - 600, "exp": now - 300},
+        PrincipalSigner.from_keys_dir(settings.keys_path)._key,
+        algorithm="EdDSA",
+    )
+    for metadata in ((), (("x-aira-principal", forged),), (("x-aira-principal", expired),)):
+        with pytest.raises(grpc.aio.AioRpcError) as failure:
+            await stub.GetSigningKeys(identity_pb2.GetSigningKeysRequest(), metadata=metadata)
+        assert failure.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_health_and_reflection_need_no_principal(identity_channel) -> None:
+    health = health_pb2_grpc.HealthStub(identity_channel)
+    reply = await health.Check(health_pb2.HealthCheckRequest(service="aira.identity.v1.Identity"))
+    assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def test_describe_proves_the_service_uses_its_own_role_and_schema(identity_channel, principals) -> None:
+    stub = service_info_pb2_grpc.ServiceInfoStub(identity_channel)
+    info = await stub.Describe(service_info_pb2.DescribeRequest(), metadata=principals.metadata())
+    assert (info.service, info.schema, info.database_role, info.schema_revision) == (
+        "identity", "identity", "aira_identity", "0002",
+    )
+    assert info.nats_connected
+
+
+async def test_domain_errors_carry_status_and_problem(identity_channel, principals) -> None:
+    stub = identity_pb2_grpc.IdentityStub(identity_channel)
+    with pytest.raises(grpc.aio.AioRpcError) as failure:
+        await stub.SignUp(
+            identity_pb2.SignUpRequest(email="weak@example.com", password="short", name="Weak"),
+            metadata=principals.metadata(),
+        )
+    assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    problem = _problem(failure.value)
+    assert problem["type"] == "weak-password"
+    assert "use at least 10 characters" in problem["problems"]
+
+
+async def test_a_retried_create_with_the_same_key_creates_once(identity_channel, principals, service_engines) -> None:
+    stub = identity_pb2_grpc.IdentityStub(identity_channel)
+    user = (await _signup(stub, principals)).user
+    metadata = principals.user(user.id) + (("idempotency-key", "create-apollo-1"),)
+    request = identity_pb2.CreateProjectRequest(name="Apollo")
+    replies = await asyncio.gather(*(stub.CreateProject(request, metadata=metadata) for _ in range(5)))
+    again = await stub.CreateProject(request, metadata=metadata)
+    assert len({r.id for r in [*replies, again]}) == 1
+    async with service_engines["identity"].connect() as conn:
+        assert (await conn.execute(select(func.count()).select_from(Project))).scalar_one() == 1
+
+    with pytest.raises(grpc.aio.AioRpcError) as failure:
+        await stub.CreateProject(identity_pb2.CreateProjectRequest(name="Gemini"), metadata=metadata)
+    assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert _problem(failure.value)["type"] == "idempotency-key-reused"
+
+    other = principals.user(user.id) + (("idempotency-key", "create-apollo-2"),)
+    assert (await stub.CreateProject(request, metadata=other)).id != again.id
+
+
+def test_only_side_effect_free_methods_are_retried() -> None:
+    config = json.loads(retry_service_config([identity_pb2.DESCRIPTOR.services_by_name["Identity"]]))
+    retried = {n["method"] for n in config["methodConfig"][0]["name"]}
+    assert retried == {"GetSigningKeys", "GetMe", "ListProjects", "GetProject", "ResolveAccess"}
+    assert config["methodConfig"][0]["retryPolicy"]["retryableStatusCodes"] == ["UNAVAILABLE"]
