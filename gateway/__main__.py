@@ -21,6 +21,8 @@ def main() -> None:
         access_log=False,
         log_config=None,
         lifespan="on",
+        proxy_headers=settings.forwarded_allow_ips is not None,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_graceful_shutdown=10,
     )
     uvicorn.Server(config).run()

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import ORJSONResponse
 
 from aira.identity.v1 import identity_pb2
 from gateway import problems
@@ -53,7 +52,6 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         version=version(),
         description="Evidence-backed AI product management. Errors are RFC 9457 problem documents.",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
         responses={
             400: {"model": Problem, "description": "Malformed request"},
             401: {"model": Problem, "description": "Not signed in"},

@@ -21,7 +21,6 @@ import jwt
 import orjson
 
 from gateway.problems import ApiProblem
-from services.chassis import context
 from services.chassis.principal import METADATA_KEY, Principal, PrincipalSigner
 
 log = logging.getLogger(__name__)
@@ -121,13 +120,10 @@ class Principals:
         self, caller: Caller | None, *, project_id: str | None = None, role: str | None = None
     ) -> tuple[tuple[str, str], ...]:
         """gRPC metadata carrying a principal for ``caller`` (anonymous when None)."""
-        request_id = context.request_id.get()
         if caller is None:
-            principal = Principal.anonymous(request_id)
+            principal = Principal.anonymous()
         else:
-            principal = Principal(
-                subject=caller.user_id, kind="user", project_id=project_id, role=role, request_id=request_id
-            )
+            principal = Principal(subject=caller.user_id, kind="user", project_id=project_id, role=role)
         return ((METADATA_KEY, self._signer.mint(principal)),)
 
 

@@ -7,7 +7,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from aira.agents.v1 import audit_pb2, audit_pb2_grpc
 from aira.common.v1 import service_info_pb2
 from aira.identity.v1 import identity_pb2, identity_pb2_grpc
-from services.chassis.grpc_client import open_channel
+from services.chassis.grpc_client import ServiceClient, open_channel
 from services.chassis.settings import SERVICES, Settings
 
 _CONTRACTS = {
@@ -25,16 +25,15 @@ class ServiceClients:
 
     def __init__(self, settings: Settings) -> None:
         self.channels = {
-            name: open_channel(
-                settings.grpc_target(name),
-                [*_CONTRACTS.get(name, []), *_COMMON],
-                deadline_seconds=settings.grpc_deadline_seconds,
-            )
+            name: open_channel(settings.grpc_target(name), [*_CONTRACTS.get(name, []), *_COMMON])
             for name in SERVICES
         }
-        self.identity = identity_pb2_grpc.IdentityStub(self.channels["identity"])
-        self.audit_log = audit_pb2_grpc.AuditLogStub(self.channels["agents"])
-        self.health = {name: health_pb2_grpc.HealthStub(channel) for name, channel in self.channels.items()}
+        deadline = settings.grpc_deadline_seconds
+        self.identity = ServiceClient(identity_pb2_grpc.IdentityStub(self.channels["identity"]), deadline)
+        self.audit_log = ServiceClient(audit_pb2_grpc.AuditLogStub(self.channels["agents"]), deadline)
+        self.health = {
+            name: ServiceClient(health_pb2_grpc.HealthStub(channel), deadline) for name, channel in self.channels.items()
+        }
 
     async def close(self) -> None:
         for channel in self.channels.values():

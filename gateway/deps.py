@@ -26,7 +26,8 @@ class GatewayState:
     access: AccessCache
 
 
-def state(request: Request) -> GatewayState:
+# Dependencies are coroutines on purpose: FastAPI runs plain functions in a thread pool.
+async def state(request: Request) -> GatewayState:
     return request.app.state.aira
 
 
@@ -46,7 +47,7 @@ async def caller(gateway: State, authorization: Annotated[str | None, Header()] 
 CallerDep = Annotated[Caller, Depends(caller)]
 
 
-def idempotency_metadata(
+async def idempotency_metadata(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> tuple[tuple[str, str], ...]:
     """gRPC metadata forwarding the client's Idempotency-Key, after checking its shape."""

@@ -14,7 +14,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
         servicers=[
             (
                 audit_pb2_grpc.add_AuditLogServicer_to_server,
-                AuditLogServicer(ctx.uow),
+                AuditLogServicer(ctx.reader),
                 audit_pb2.DESCRIPTOR.services_by_name["AuditLog"].full_name,
             )
         ],

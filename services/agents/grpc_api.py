@@ -49,12 +49,12 @@ def event_message(event: AuditEvent) -> audit_pb2.AuditEvent:
 
 
 class AuditLogServicer(audit_pb2_grpc.AuditLogServicer):
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(self, reader: UnitOfWorkFactory) -> None:
+        self._reader = reader
 
     async def ListEvents(self, request, ctx):  # noqa: N802
         require(context.principal.get(), request.project_id, Action.READ)
-        async with self._uow() as uow:
+        async with self._reader() as uow:
             page, next_cursor = await audit_log.list_events(
                 uow,
                 project_id=request.project_id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine, AsyncSession
 
@@ -70,6 +71,25 @@ def create_engine(url: URL, *, application_name: str, pool_size: int = 10) -> As
         max_overflow=pool_size,
         pool_recycle=1800,
         connect_args={"server_settings": {"application_name": application_name}},
+    )
+
+
+class _ReadConnection(asyncpg.Connection):
+    """A connection that only ever runs single read statements outside transactions, so it holds
+    no session state and needs no reset (asyncpg's reset costs a round trip on every release)."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
+async def create_read_pool(url: URL, *, application_name: str, size: int) -> asyncpg.Pool:
+    """The asyncpg pool that serves compiled hot-path reads (``services.chassis.sql``)."""
+    return await asyncpg.create_pool(
+        **asyncpg_connect_kwargs(url),
+        min_size=1,
+        max_size=size,
+        connection_class=_ReadConnection,
+        server_settings={"application_name": application_name, "default_transaction_read_only": "on"},
     )
 
 

@@ -95,7 +95,7 @@ class PrincipalInterceptor(grpc.aio.ServerInterceptor):
             tokens = [
                 (context.principal, context.principal.set(principal)),
                 (context.principal_token, context.principal_token.set(metadata.get(METADATA_KEY))),
-                (context.request_id, context.request_id.set(metadata.get(REQUEST_ID_KEY) or principal.request_id)),
+                (context.request_id, context.request_id.set(metadata.get(REQUEST_ID_KEY))),
                 (
                     context.trace_id,
                     context.trace_id.set(context.trace_from_traceparent(metadata.get(TRACEPARENT_KEY))),
@@ -183,11 +183,15 @@ class IdempotencyInterceptor(grpc.aio.ServerInterceptor):
 
         async def unary_unary(request: Any, ctx: grpc.aio.ServicerContext) -> Any:
             principal = context.principal.get()
+            fingerprint = idempotency.request_hash(method, request.SerializeToString(deterministic=True))
+            # Anonymous callers cannot be told apart, so their key is scoped to the request itself:
+            # an exact retry gets the first reply, and strangers choosing the same key never collide.
+            if principal is None or principal.kind == "anonymous":
+                scope = "anonymous:" + fingerprint.hex()
+            else:
+                scope = f"{principal.kind}:{principal.subject}"
             call = idempotency.IdempotentCall(
-                scope=principal.subject if principal else "anonymous",
-                key=idempotency.validate_key(key),
-                method=method,
-                request_hash=idempotency.request_hash(method, request.SerializeToString(deterministic=True)),
+                scope=scope, key=idempotency.validate_key(key), method=method, request_hash=fingerprint
             )
             if (stored := await self._stored(call)) is not None:
                 return reply_class.FromString(stored)

@@ -1,14 +1,16 @@
 """Internal principal tokens: who is calling, for which project, in which role.
 
-The gateway authenticates people and mints a short-lived Ed25519-signed token for every call it
-makes; services verify it with the gateway's public key and never trust a bare user id. Tokens
-travel in gRPC metadata under ``x-aira-principal`` and are forwarded on onward calls.
+The gateway authenticates people and mints short-lived Ed25519-signed tokens for the calls it
+makes; services verify them with the gateway's public key and never trust a bare user id. Tokens
+travel in gRPC metadata under ``x-aira-principal`` and are forwarded on onward calls; the request
+id travels beside them as ``x-request-id`` (see docs/decisions/0003-principal-tokens.md).
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +25,7 @@ ISSUER = "aira-gateway"
 AUDIENCE = "aira-internal"
 DEFAULT_TTL_SECONDS = 120
 KINDS = frozenset({"user", "api_key", "service", "anonymous"})
+_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,6 @@ class Principal:
     project_id: str | None = None
     role: str | None = None
     scopes: tuple[str, ...] = field(default_factory=tuple)
-    request_id: str | None = None
 
     @property
     def user_id(self) -> uuid.UUID | None:
@@ -44,32 +46,42 @@ class Principal:
         return None
 
     @classmethod
-    def anonymous(cls, request_id: str | None = None) -> "Principal":
-        return cls(subject="anonymous", kind="anonymous", request_id=request_id)
+    def anonymous(cls) -> "Principal":
+        return cls(subject="anonymous", kind="anonymous")
 
 
 class PrincipalSigner:
-    """Mints principal tokens (held by the gateway only)."""
+    """Mints principal tokens (held by the gateway only).
+
+    A token names who acts, where and in which role, not the request: the request id travels
+    beside it as ``x-request-id``. So one token serves every call of a caller for half its
+    lifetime, and neither the gateway (signing) nor the services (verifying) pay Ed25519 per call.
+    """
 
     def __init__(self, private_key: Ed25519PrivateKey, ttl_seconds: int = DEFAULT_TTL_SECONDS) -> None:
         self._key = private_key
         self._kid = keyfiles.key_id(private_key.public_key())
         self._ttl = ttl_seconds
+        self._minted: OrderedDict[Principal, tuple[str, float]] = OrderedDict()
 
     @classmethod
     def from_keys_dir(cls, keys_dir: Path) -> "PrincipalSigner":
         return cls(keyfiles.load_private_key(keys_dir, keyfiles.PRINCIPAL_SIGNING))
 
     def mint(self, principal: Principal) -> str:
-        """A signed token for ``principal`` that expires in a couple of minutes."""
-        now = int(time.time())
+        """A signed token for ``principal`` with at least half of its lifetime left."""
+        cached = self._minted.get(principal)
+        now = time.time()
+        if cached is not None and cached[1] - now > self._ttl / 2:
+            return cached[0]
+        issued = int(now)
         claims: dict[str, object] = {
             "iss": ISSUER,
             "aud": AUDIENCE,
             "sub": principal.subject,
             "knd": principal.kind,
-            "iat": now,
-            "exp": now + self._ttl,
+            "iat": issued,
+            "exp": issued + self._ttl,
         }
         if principal.project_id:
             claims["pid"] = principal.project_id
@@ -77,9 +89,12 @@ class PrincipalSigner:
             claims["rol"] = principal.role
         if principal.scopes:
             claims["scp"] = list(principal.scopes)
-        if principal.request_id:
-            claims["rid"] = principal.request_id
-        return jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self._kid})
+        token = jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self._kid})
+        self._minted[principal] = (token, issued + self._ttl)
+        self._minted.move_to_end(principal)
+        if len(self._minted) > _CACHE_SIZE:
+            self._minted.popitem(last=False)
+        return token
 
 
 class PrincipalVerifier:
@@ -87,6 +102,8 @@ class PrincipalVerifier:
 
     def __init__(self, public_keys: list[Ed25519PublicKey]) -> None:
         self._keys = {keyfiles.key_id(k): k for k in public_keys}
+        # Tokens already verified, until they expire (the signer reuses each for minutes).
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     @classmethod
     def from_keys_dir(cls, keys_dir: Path) -> "PrincipalVerifier":
@@ -96,6 +113,16 @@ class PrincipalVerifier:
         """The principal inside ``token``; raises Unauthenticated when it is missing, forged or old."""
         if not token:
             raise Unauthenticated("missing principal token", slug="missing-principal")
+        cached = self._verified.get(token)
+        if cached is not None and cached[1] > time.time():
+            return cached[0]
+        principal, expires = self._verify(token)
+        self._verified[token] = (principal, expires)
+        if len(self._verified) > _CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
             key = self._keys.get(kid)
@@ -114,11 +141,11 @@ class PrincipalVerifier:
         kind = claims.get("knd")
         if kind not in KINDS:
             raise Unauthenticated("principal token has an unknown kind", slug="invalid-principal")
-        return Principal(
+        principal = Principal(
             subject=claims["sub"],
             kind=kind,
             project_id=claims.get("pid"),
             role=claims.get("rol"),
             scopes=tuple(claims.get("scp", ())),
-            request_id=claims.get("rid"),
         )
+        return principal, float(claims["exp"])

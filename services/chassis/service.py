@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 from nats.aio.client import Client as NatsClient
 from sqlalchemy import delete, func, text
 from sqlalchemy.engine import URL
@@ -57,10 +58,25 @@ class ServiceContext:
     sessionmaker: async_sessionmaker[AsyncSession]
     infra: InfraTables
     nc: NatsClient
+    pool: asyncpg.Pool  # for compiled hot-path reads (services.chassis.sql)
+
+    def __post_init__(self) -> None:
+        self._read_sessionmaker = db.create_sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"))
 
     def uow(self) -> UnitOfWork:
         """A new unit of work on this service's schema."""
         return UnitOfWork(self.sessionmaker, domain=self.name, producer=self.name, infra=self.infra)
+
+    def reader(self) -> UnitOfWork:
+        """A read-only unit of work without a transaction (one round trip per query)."""
+        return UnitOfWork(
+            self._read_sessionmaker,
+            domain=self.name,
+            producer=self.name,
+            infra=self.infra,
+            read_only=True,
+            pool=self.pool,
+        )
 
 
 @dataclass
@@ -177,6 +193,7 @@ async def serve(spec: ServiceSpec, settings: Settings, stop: asyncio.Event) -> N
     if not settings.nats_url:
         raise RuntimeError("AIRA_NATS_URL is not set")
     nc = await connect_nats(settings.nats_url, name=f"aira-{spec.name}")
+    pool = await db.create_read_pool(url, application_name=f"aira-{spec.name}-read", size=settings.db_pool_size)
     try:
         await ensure_stream(nc.jetstream(), spec.name, settings)
         ctx = ServiceContext(
@@ -188,6 +205,7 @@ async def serve(spec: ServiceSpec, settings: Settings, stop: asyncio.Event) -> N
             sessionmaker=db.create_sessionmaker(engine),
             infra=spec.infra,
             nc=nc,
+            pool=pool,
         )
         parts = spec.build(ctx)
         server = GrpcServer(
@@ -226,6 +244,7 @@ async def serve(spec: ServiceSpec, settings: Settings, stop: asyncio.Event) -> N
         except Exception:  # noqa: BLE001 - closing anyway
             pass
         await nc.close()
+        await pool.close()
         await engine.dispose()
 
 

@@ -20,7 +20,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
     access_tokens = AccessTokens.from_keys_dir(settings.keys_path, settings.access_token_ttl_seconds)
     passwords = Passwords(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism)
     accounts = Accounts(passwords, access_tokens, timedelta(seconds=settings.refresh_token_ttl_seconds))
-    servicer = IdentityServicer(ctx.uow, accounts, access_tokens)
+    servicer = IdentityServicer(ctx.uow, ctx.reader, accounts, access_tokens)
     return ServiceParts(
         servicers=[
             (

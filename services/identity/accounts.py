@@ -52,7 +52,7 @@ def clean_name(raw: str) -> str:
 
 async def current_user(uow: UnitOfWork, user_id: uuid.UUID) -> User:
     """The signed-in user; Unauthenticated when the account is gone or disabled."""
-    user = await repository.user_by_id(uow.session, user_id)
+    user = await repository.user_by_id(uow, user_id)
     if user is None or user.status != "active":
         raise Unauthenticated("this account is not active", slug="inactive-account")
     return user
@@ -72,7 +72,7 @@ class Accounts:
         name = clean_name(name)
         check_strength(password, email=email, name=name)
         user = await repository.add_user(
-            uow.session, email=email, name=name, password_hash=await self._passwords.hash(password)
+            uow, email=email, name=name, password_hash=await self._passwords.hash(password)
         )
         uow.emit(
             Event(
@@ -91,7 +91,7 @@ class Accounts:
             email = normalise_email(email)
         except InvalidArgument:
             email = ""
-        user = await repository.user_by_email(uow.session, email) if email else None
+        user = await repository.user_by_email(uow, email) if email else None
         valid = await self._passwords.verify(user.password_hash if user else None, password)
         if user is None or not valid:
             raise Unauthenticated("email or password is wrong", slug="invalid-credentials")
@@ -99,13 +99,13 @@ class Accounts:
             raise Unauthenticated("this account is disabled", slug="account-disabled")
         if self._passwords.needs_rehash(user.password_hash or ""):
             user.password_hash = await self._passwords.hash(password)
-        await repository.record_login(uow.session, user.id, datetime.now(UTC))
+        await repository.record_login(uow, user.id, datetime.now(UTC))
         return await self._start_session(uow, user)
 
     async def _start_session(self, uow: UnitOfWork, user: User) -> Session:
         refresh = new_refresh_token()
         await repository.add_refresh_token(
-            uow.session,
+            uow,
             user_id=user.id,
             token_hash=refresh.token_hash,
             family_id=uuid7(),

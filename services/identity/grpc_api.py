@@ -11,6 +11,7 @@ from services.chassis.uow import UnitOfWorkFactory
 from services.identity import accounts, projects
 from services.identity.accounts import Accounts, Session
 from services.identity.models import User
+from services.identity.repository import ProjectView
 from services.identity.tokens import AccessTokens
 
 
@@ -31,8 +32,7 @@ def user_message(user: User) -> identity_pb2.User:
     )
 
 
-def project_message(item: projects.MemberProject) -> identity_pb2.Project:
-    project = item.project
+def project_message(project: ProjectView) -> identity_pb2.Project:
     return identity_pb2.Project(
         id=str(project.id),
         name=project.name,
@@ -41,7 +41,7 @@ def project_message(item: projects.MemberProject) -> identity_pb2.Project:
         onboarding_mode=project.onboarding_mode,
         created_by=str(project.created_by),
         created_at=_timestamp(project.created_at),
-        role=item.role,
+        role=project.role,
     )
 
 
@@ -56,8 +56,11 @@ def token_pair(session: Session) -> identity_pb2.TokenPair:
 
 
 class IdentityServicer(identity_pb2_grpc.IdentityServicer):
-    def __init__(self, uow: UnitOfWorkFactory, accounts: Accounts, access_tokens: AccessTokens) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, reader: UnitOfWorkFactory, accounts: Accounts, access_tokens: AccessTokens
+    ) -> None:
         self._uow = uow
+        self._reader = reader
         self._accounts = accounts
         self._access_tokens = access_tokens
 
@@ -82,7 +85,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServicer):
 
     async def GetMe(self, request, context):  # noqa: N802
         user_id = current_user_id()
-        async with self._uow() as uow:
+        async with self._reader() as uow:
             user = await accounts.current_user(uow, user_id)
         return user_message(user)
 
@@ -98,7 +101,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServicer):
 
     async def ListProjects(self, request, context):  # noqa: N802
         user_id = current_user_id()
-        async with self._uow() as uow:
+        async with self._reader() as uow:
             page, next_cursor = await projects.list_projects(
                 uow, user_id=user_id, limit=request.page.limit, cursor=request.page.cursor
             )
@@ -108,12 +111,12 @@ class IdentityServicer(identity_pb2_grpc.IdentityServicer):
 
     async def GetProject(self, request, context):  # noqa: N802
         user_id = current_user_id()
-        async with self._uow() as uow:
+        async with self._reader() as uow:
             found = await projects.get_project(uow, user_id=user_id, project_id=request.project_id)
         return project_message(found)
 
     async def ResolveAccess(self, request, context):  # noqa: N802
         user_id = current_user_id()
-        async with self._uow() as uow:
+        async with self._reader() as uow:
             role = await projects.resolve_role(uow, user_id=user_id, project_id=request.project_id)
         return identity_pb2.Access(project_id=request.project_id, user_id=str(user_id), role=role)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aira.identity.v1 import events_pb2
@@ -14,16 +13,10 @@ from services.chassis.events import Event
 from services.chassis.pagination import decode_cursor, encode_cursor, page_limit
 from services.chassis.uow import UnitOfWork
 from services.identity import repository
-from services.identity.models import Project
+from services.identity.repository import ProjectView
 
 MAX_NAME = 200
 MAX_TEXT = 10_000
-
-
-@dataclass(frozen=True)
-class MemberProject:
-    project: Project
-    role: str
 
 
 def _text(value: str, field: str, *, required: bool, limit: int) -> str:
@@ -39,17 +32,17 @@ def _text(value: str, field: str, *, required: bool, limit: int) -> str:
 
 async def create_project(
     uow: UnitOfWork, *, user_id: uuid.UUID, name: str, description: str, vision: str
-) -> MemberProject:
+) -> ProjectView:
     """Create a project owned by ``user_id``."""
     project = await repository.add_project(
-        uow.session,
+        uow,
         name=_text(name, "name", required=True, limit=MAX_NAME),
         description=_text(description, "description", required=False, limit=MAX_TEXT),
         vision=_text(vision, "vision", required=False, limit=MAX_TEXT),
         created_by=user_id,
     )
     member = await repository.add_member(
-        uow.session, project_id=project.id, user_id=user_id, role=Role.OWNER, accepted_at=datetime.now(UTC)
+        uow, project_id=project.id, user_id=user_id, role=Role.OWNER, accepted_at=datetime.now(UTC)
     )
     snapshot = {
         "id": project.id,
@@ -79,7 +72,16 @@ async def create_project(
             snapshot={"user_id": user_id, "role": member.role},
         )
     )
-    return MemberProject(project, member.role)
+    return ProjectView(
+        id=project.id,
+        name=project.name,
+        description=project.description,
+        vision=project.vision,
+        onboarding_mode=project.onboarding_mode,
+        created_by=project.created_by,
+        created_at=project.created_at,
+        role=member.role,
+    )
 
 
 def _project_id(raw: str) -> uuid.UUID:
@@ -89,17 +91,17 @@ def _project_id(raw: str) -> uuid.UUID:
         raise NotFound("project not found", slug="project-not-found") from exc
 
 
-async def get_project(uow: UnitOfWork, *, user_id: uuid.UUID, project_id: str) -> MemberProject:
+async def get_project(uow: UnitOfWork, *, user_id: uuid.UUID, project_id: str) -> ProjectView:
     """The project if ``user_id`` is a member; NotFound otherwise (existence is not revealed)."""
-    found = await repository.project_with_role(uow.session, _project_id(project_id), user_id)
+    found = await repository.project_for_member(uow, _project_id(project_id), user_id)
     if found is None:
         raise NotFound("project not found", slug="project-not-found")
-    return MemberProject(*found)
+    return found
 
 
 async def resolve_role(uow: UnitOfWork, *, user_id: uuid.UUID, project_id: str) -> str:
     """The role of ``user_id`` in the project; NotFound when not a member."""
-    role = await repository.member_role(uow.session, _project_id(project_id), user_id)
+    role = await repository.member_role(uow, _project_id(project_id), user_id)
     if role is None:
         raise NotFound("project not found", slug="project-not-found")
     return role
@@ -107,7 +109,7 @@ async def resolve_role(uow: UnitOfWork, *, user_id: uuid.UUID, project_id: str) 
 
 async def list_projects(
     uow: UnitOfWork, *, user_id: uuid.UUID, limit: int, cursor: str
-) -> tuple[list[MemberProject], str]:
+) -> tuple[list[ProjectView], str]:
     """One page of the user's projects (newest first) and the cursor of the next page."""
     limit = page_limit(limit)
     position = decode_cursor(cursor)
@@ -117,7 +119,7 @@ async def list_projects(
             before = uuid.UUID(str(position.get("before")))
         except ValueError as exc:
             raise InvalidArgument("cursor is not valid", slug="invalid-cursor") from exc
-    rows = await repository.projects_of_member(uow.session, user_id, limit=limit + 1, before=before)
-    page = [MemberProject(*row) for row in rows[:limit]]
-    next_cursor = encode_cursor({"before": str(page[-1].project.id)}) if len(rows) > limit else ""
+    rows = await repository.projects_of_member(uow, user_id, limit=limit + 1, before=before)
+    page = rows[:limit]
+    next_cursor = encode_cursor({"before": str(page[-1].id)}) if len(rows) > limit else ""
     return page, next_cursor

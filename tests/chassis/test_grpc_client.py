@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-import grpc
-
 from services.chassis import context
-from services.chassis.grpc_client import _CallContext
+from services.chassis.grpc_client import ServiceClient, outgoing_metadata
 
 
-def _details(**overrides) -> grpc.aio.ClientCallDetails:
-    values = {"method": "/x.Y/Z", "timeout": None, "metadata": None, "credentials": None, "wait_for_ready": None}
-    return grpc.aio.ClientCallDetails(**(values | overrides))
+class RecordingStub:
+    """Stands in for a generated stub: records what each call was given."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+        self.Ping = lambda request, **kwargs: self.calls.append({"request": request, **kwargs})
 
 
 def test_every_call_gets_a_deadline_unless_it_has_one() -> None:
-    interceptor = _CallContext(deadline_seconds=3.0)
-    assert interceptor._details(_details()).timeout == 3.0
-    assert interceptor._details(_details(timeout=0.5)).timeout == 0.5
+    stub = RecordingStub()
+    client = ServiceClient(stub, deadline_seconds=3.0)
+    client.Ping("a")
+    client.Ping("b", timeout=0.5)
+    assert [c["timeout"] for c in stub.calls] == [3.0, 0.5]
 
 
 def test_the_ambient_principal_request_and_trace_travel_along() -> None:
@@ -26,7 +29,7 @@ def test_the_ambient_principal_request_and_trace_travel_along() -> None:
         context.trace_id.set("0af7651916cd43dd8448eb211c80319c"),
     ]
     try:
-        metadata = dict(_CallContext(1.0)._details(_details()).metadata)
+        metadata = dict(outgoing_metadata())
     finally:
         for var, token in zip((context.principal_token, context.request_id, context.trace_id), tokens, strict=True):
             var.reset(token)
@@ -38,7 +41,7 @@ def test_the_ambient_principal_request_and_trace_travel_along() -> None:
 def test_an_explicit_principal_wins_over_the_ambient_one() -> None:
     token = context.principal_token.set("ambient")
     try:
-        details = _CallContext(1.0)._details(_details(metadata=grpc.aio.Metadata(("x-aira-principal", "explicit"))))
+        metadata = outgoing_metadata((("x-aira-principal", "explicit"),))
     finally:
         context.principal_token.reset(token)
-    assert details.metadata.get_all("x-aira-principal") == ["explicit"]
+    assert [v for k, v in metadata if k == "x-aira-principal"] == ["explicit"]

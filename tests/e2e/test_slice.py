@@ -106,3 +106,15 @@ async def test_request_ids_are_echoed_and_generated(api) -> None:
     assert response.headers["x-request-id"] == "client-chosen-42"
     generated = (await api.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})).headers["x-request-id"]
     assert generated != "bad id with spaces" and len(generated) == 32
+
+
+async def test_a_retried_signup_returns_the_same_account_and_strangers_do_not_collide(api) -> None:
+    email = new_email()
+    body = {"email": email, "password": PASSWORD, "name": "Retry"}
+    first = await api.post("/v1/auth/signup", json=body, headers={"Idempotency-Key": "signup-1"})
+    again = await api.post("/v1/auth/signup", json=body, headers={"Idempotency-Key": "signup-1"})
+    assert first.status_code == again.status_code == 201
+    assert first.json()["user"]["id"] == again.json()["user"]["id"]
+    stranger = {"email": new_email(), "password": PASSWORD, "name": "Stranger"}
+    other = await api.post("/v1/auth/signup", json=stranger, headers={"Idempotency-Key": "signup-1"})
+    assert other.status_code == 201 and other.json()["user"]["id"] != first.json()["user"]["id"]
