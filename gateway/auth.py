@@ -57,7 +57,7 @@ class AccessTokenVerifier:
     async def _refresh(self, force: bool) -> None:
         async with self._lock:
             age = time.monotonic() - self._fetched_at
-            if self._keys and (age < _MIN_REFETCH_SECONDS or not force and age < self._refresh_seconds):
+            if self._keys and (age < _MIN_REFETCH_SECONDS or (not force and age < self._refresh_seconds)):
                 return
             document = orjson.loads(await self._fetch())
             self._keys = {jwk["kid"]: jwt.PyJWK(jwk).key for jwk in document.get("keys", []) if "kid" in jwk}
@@ -72,7 +72,9 @@ class AccessTokenVerifier:
                 await self._refresh(force=True)
         except grpc.aio.AioRpcError as exc:
             if not self._keys:
-                raise ApiProblem(503, "unavailable", "cannot check tokens right now", headers={"Retry-After": "1"}) from exc
+                raise ApiProblem(
+                    503, "unavailable", "cannot check tokens right now", headers={"Retry-After": "1"}
+                ) from exc
             log.warning("could not refresh signing keys: %s", exc.code().name)
         if kid not in self._keys:
             raise unauthorized("access token signed by an unknown key", "invalid-token")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from aira.agents.v1 import audit_pb2, audit_pb2_grpc
 from aira.common.v1 import service_info_pb2
 from aira.identity.v1 import identity_pb2, identity_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 from services.chassis.grpc_client import ServiceClient, open_channel
 from services.chassis.settings import SERVICES, Settings
 
@@ -25,14 +25,14 @@ class ServiceClients:
 
     def __init__(self, settings: Settings) -> None:
         self.channels = {
-            name: open_channel(settings.grpc_target(name), [*_CONTRACTS.get(name, []), *_COMMON])
-            for name in SERVICES
+            name: open_channel(settings.grpc_target(name), [*_CONTRACTS.get(name, []), *_COMMON]) for name in SERVICES
         }
         deadline = settings.grpc_deadline_seconds
         self.identity = ServiceClient(identity_pb2_grpc.IdentityStub(self.channels["identity"]), deadline)
         self.audit_log = ServiceClient(audit_pb2_grpc.AuditLogStub(self.channels["agents"]), deadline)
         self.health = {
-            name: ServiceClient(health_pb2_grpc.HealthStub(channel), deadline) for name, channel in self.channels.items()
+            name: ServiceClient(health_pb2_grpc.HealthStub(channel), deadline)
+            for name, channel in self.channels.items()
         }
 
     async def close(self) -> None:

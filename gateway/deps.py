@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import grpc
+from aira.identity.v1 import identity_pb2
 from fastapi import Depends, Header, Request
 
-from aira.identity.v1 import identity_pb2
 from gateway.auth import AccessCache, AccessTokenVerifier, Caller, Principals, unauthorized
 from gateway.clients import ServiceClients
 from gateway.problems import ApiProblem
@@ -55,7 +55,7 @@ async def idempotency_metadata(
         return ()
     try:
         idempotency.validate_key(idempotency_key)
-    except Exception as exc:  # noqa: BLE001 - InvalidArgument becomes the problem below
+    except Exception as exc:
         raise ApiProblem(400, "invalid-idempotency-key", str(exc)) from exc
     return (("idempotency-key", idempotency_key),)
 

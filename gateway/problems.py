@@ -98,8 +98,13 @@ def problem_body(status: int, slug: str, detail: str | None, instance: str | Non
 
 
 def problem_response(
-    status: int, slug: str, detail: str | None, *, instance: str | None = None,
-    headers: dict[str, str] | None = None, **extra: Any,
+    status: int,
+    slug: str,
+    detail: str | None,
+    *,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> Response:
     return Response(
         problem_body(status, slug, detail, instance, **extra),
@@ -122,14 +127,17 @@ def from_grpc(exc: grpc.aio.AioRpcError, instance: str) -> Response:
     status = GRPC_TO_HTTP.get(exc.code(), 500)
     if slug in _INTERNAL_SLUGS:
         log.error("a service rejected the gateway's principal token: %s", exc.details())
-        return problem_response(500, "internal-error", "the request could not be authorised internally", instance=instance)
+        return problem_response(
+            500, "internal-error", "the request could not be authorised internally", instance=instance
+        )
     if status >= 500:
         if status == 500:
             log.error("service call failed: %s %s", exc.code().name, exc.details())
         detail = "a service is unavailable, try again shortly" if status in (503, 504) else "internal error"
         headers = {"Retry-After": "1"} if status == 503 else None
-        return problem_response(status, slug or exc.code().name.lower().replace("_", "-"), detail,
-                                instance=instance, headers=headers)
+        return problem_response(
+            status, slug or exc.code().name.lower().replace("_", "-"), detail, instance=instance, headers=headers
+        )
     attached.pop("detail", None)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return problem_response(status, slug or "error", exc.details(), instance=instance, headers=headers, **attached)
@@ -138,7 +146,11 @@ def from_grpc(exc: grpc.aio.AioRpcError, instance: str) -> Response:
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     """Field errors without the offending input (it may be a password)."""
     return [
-        {"location": ".".join(str(p) for p in error.get("loc", ())), "message": error.get("msg"), "type": error.get("type")}
+        {
+            "location": ".".join(str(p) for p in error.get("loc", ())),
+            "message": error.get("msg"),
+            "type": error.get("type"),
+        }
         for error in exc.errors()
     ]
 
@@ -148,8 +160,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiProblem)
     async def api_problem(request: Request, exc: ApiProblem) -> Response:
-        return problem_response(exc.status, exc.slug, exc.detail, instance=request.url.path,
-                                headers=exc.headers, **exc.extra)
+        return problem_response(
+            exc.status, exc.slug, exc.detail, instance=request.url.path, headers=exc.headers, **exc.extra
+        )
 
     @app.exception_handler(grpc.aio.AioRpcError)
     async def grpc_failure(request: Request, exc: grpc.aio.AioRpcError) -> Response:
@@ -159,16 +172,20 @@ def install(app: FastAPI) -> None:
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         errors = _validation_errors(exc)
         if any(e["type"] == "json_invalid" for e in errors):
-            return problem_response(400, "malformed-json", "the request body is not valid JSON", instance=request.url.path)
-        return problem_response(422, "validation-failed", "the request does not match the schema",
-                                instance=request.url.path, errors=errors)
+            return problem_response(
+                400, "malformed-json", "the request body is not valid JSON", instance=request.url.path
+            )
+        return problem_response(
+            422, "validation-failed", "the request does not match the schema", instance=request.url.path, errors=errors
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem_response(exc.status_code, slug, detail, instance=request.url.path,
-                                headers=getattr(exc, "headers", None))
+        return problem_response(
+            exc.status_code, slug, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

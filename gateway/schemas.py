@@ -8,12 +8,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from aira.agents.v1 import audit_pb2
+from aira.identity.v1 import identity_pb2
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
-
-from aira.agents.v1 import audit_pb2
-from aira.identity.v1 import identity_pb2
 
 
 class StrictBody(BaseModel):
@@ -100,7 +99,11 @@ def _time(stamp: Timestamp) -> datetime:
 
 def user_out(user: identity_pb2.User) -> UserOut:
     return UserOut(
-        id=user.id, email=user.email, name=user.name, status=user.status, is_admin=user.is_admin,
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        status=user.status,
+        is_admin=user.is_admin,
         created_at=_time(user.created_at),
     )
 

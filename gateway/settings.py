@@ -15,5 +15,6 @@ class GatewaySettings(Settings):
     access_cache_seconds: float = 5.0
     public_url: str | None = Field(default=None, description="External base URL, when behind a proxy.")
     forwarded_allow_ips: str | None = Field(
-        default=None, description="Proxies whose X-Forwarded-* headers are trusted (e.g. '10.0.0.0/8'); none by default."
+        default=None,
+        description="Proxies whose X-Forwarded-* headers are trusted (e.g. '10.0.0.0/8'); none by default.",
     )

@@ -67,9 +67,9 @@ class Infra:
 
 
 def _docker_available() -> bool:
-    return shutil.which("docker") is not None and subprocess.run(
-        ["docker", "info"], capture_output=True
-    ).returncode == 0
+    return (
+        shutil.which("docker") is not None and subprocess.run(["docker", "info"], capture_output=True).returncode == 0
+    )
 
 
 @contextlib.contextmanager
@@ -193,7 +193,7 @@ def reset_context() -> None:
 
 
 @contextlib.asynccontextmanager
-async def private_nats(workdir: Path) -> AsyncIterator["NatsHandle"]:
+async def private_nats(workdir: Path) -> AsyncIterator[NatsHandle]:
     """A NATS server of the test's own, which the test may stop and start again."""
     handle = NatsHandle(EmbeddedNats(store_dir=workdir / "nats", port=free_port()), workdir / "nats.log")
     await handle.start()

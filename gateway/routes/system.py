@@ -6,11 +6,11 @@ import asyncio
 
 import grpc
 import orjson
+from aira.identity.v1 import identity_pb2
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from grpc_health.v1 import health_pb2
 
-from aira.identity.v1 import identity_pb2
 from gateway.deps import State
 
 router = APIRouter(tags=["system"])
@@ -25,9 +25,7 @@ async def healthz() -> dict[str, str]:
 
 async def _status(gateway: State, service: str, name: str) -> bool:
     try:
-        reply = await gateway.clients.health[service].Check(
-            health_pb2.HealthCheckRequest(service=name), timeout=1.0
-        )
+        reply = await gateway.clients.health[service].Check(health_pb2.HealthCheckRequest(service=name), timeout=1.0)
     except grpc.aio.AioRpcError:
         return False
     return reply.status == _SERVING
@@ -58,5 +56,8 @@ async def jwks(gateway: State) -> Response:
     keys = await gateway.clients.identity.GetSigningKeys(
         identity_pb2.GetSigningKeysRequest(), metadata=gateway.principals.metadata(None)
     )
-    return Response(orjson.dumps(orjson.loads(keys.jwks_json)), media_type="application/jwk-set+json",
-                    headers={"Cache-Control": "public, max-age=300"})
+    return Response(
+        orjson.dumps(orjson.loads(keys.jwks_json)),
+        media_type="application/jwk-set+json",
+        headers={"Cache-Control": "public, max-age=300"},
+    )

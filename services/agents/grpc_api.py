@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from aira.agents.v1 import audit_pb2, audit_pb2_grpc
+from aira.common.v1 import types_pb2
 from google.protobuf.struct_pb2 import Struct
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from aira.agents.v1 import audit_pb2, audit_pb2_grpc
-from aira.common.v1 import types_pb2
 from services.agents import audit_log
 from services.agents.models import AuditEvent
 from services.chassis import context
@@ -52,7 +52,7 @@ class AuditLogServicer(audit_pb2_grpc.AuditLogServicer):
     def __init__(self, reader: UnitOfWorkFactory) -> None:
         self._reader = reader
 
-    async def ListEvents(self, request, ctx):  # noqa: N802
+    async def ListEvents(self, request, ctx):
         require(context.principal.get(), request.project_id, Action.READ)
         async with self._reader() as uow:
             page, next_cursor = await audit_log.list_events(

@@ -48,7 +48,9 @@ class AuditEvent(Base):
     request_id: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        UniqueConstraint("project_id", "sequence", name="uq_events_project_sequence", postgresql_nulls_not_distinct=True),
+        UniqueConstraint(
+            "project_id", "sequence", name="uq_events_project_sequence", postgresql_nulls_not_distinct=True
+        ),
         Index("ix_events_project_entity", "project_id", "entity_type", "sequence"),
     )
 

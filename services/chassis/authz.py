@@ -23,13 +23,13 @@ class Role(StrEnum):
 
 
 class Action(StrEnum):
-    READ = "read"                          # see every resource of the project
-    REQUEST_REPORTS = "request_reports"    # ask the assistant for reports and answers
-    WORK_ON_TASKS = "work_on_tasks"        # update tasks, progress, chat
-    PLAN = "plan"                          # sources, features, tasks, sprints
+    READ = "read"  # see every resource of the project
+    REQUEST_REPORTS = "request_reports"  # ask the assistant for reports and answers
+    WORK_ON_TASKS = "work_on_tasks"  # update tasks, progress, chat
+    PLAN = "plan"  # sources, features, tasks, sprints
     APPROVE_REBALANCE = "approve_rebalance"
-    MANAGE_PROJECT = "manage_project"      # settings, description, integrations
-    MANAGE_MEMBERS = "manage_members"      # invite, change roles, remove
+    MANAGE_PROJECT = "manage_project"  # settings, description, integrations
+    MANAGE_MEMBERS = "manage_members"  # invite, change roles, remove
     MANAGE_BILLING = "manage_billing"
     TRANSFER_OWNERSHIP = "transfer_ownership"
     DELETE_PROJECT = "delete_project"

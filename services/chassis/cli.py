@@ -157,7 +157,9 @@ async def up(settings: Settings) -> int:
         if not settings.database_url:
             pg = embedded_postgres(settings)
             await asyncio.to_thread(pg.initialise)
-            await supervisor.start(ProcessSpec("postgres", pg.command(), run_as=pg.as_user(), stop_signal=signal.SIGINT))
+            await supervisor.start(
+                ProcessSpec("postgres", pg.command(), run_as=pg.as_user(), stop_signal=signal.SIGINT)
+            )
             await pg.wait_ready()
             await pg.ensure_database(DATABASE_NAME)
             _say(f"postgres  embedded on 127.0.0.1:{settings.pg_port} (data in {pg.data_dir})")
@@ -243,12 +245,12 @@ async def _check_nats(settings: Settings) -> str:
 
     try:
         nc = await nats.connect(settings.nats_url, connect_timeout=2, allow_reconnect=False, max_reconnect_attempts=0)
-    except Exception as exc:  # noqa: BLE001 - any failure is the answer
+    except Exception as exc:
         return f"unreachable ({type(exc).__name__})"
     try:
         info = await nc.jetstream().account_info()
         return f"ok (JetStream, {info.streams} streams)"
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return f"no JetStream ({type(exc).__name__})"
     finally:
         await nc.close()
@@ -264,7 +266,9 @@ async def status(settings: Settings) -> int:
     for name in SERVICES:
         rows.append((name, await _check_grpc(settings.grpc_target(name))))
     code, report = await asyncio.to_thread(_get_json, f"{settings.gateway_url}/readyz")
-    rows.append(("gateway", f"{report.get('status', 'unreachable')} ({settings.gateway_url})" if code else "unreachable"))
+    rows.append(
+        ("gateway", f"{report.get('status', 'unreachable')} ({settings.gateway_url})" if code else "unreachable")
+    )
     width = max(len(name) for name, _ in rows)
     healthy = True
     for name, state in rows:

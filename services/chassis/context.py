@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 request_id: ContextVar[str | None] = ContextVar("aira_request_id", default=None)
 trace_id: ContextVar[str | None] = ContextVar("aira_trace_id", default=None)
-principal: ContextVar["Principal | None"] = ContextVar("aira_principal", default=None)
+principal: ContextVar[Principal | None] = ContextVar("aira_principal", default=None)
 # The signed principal token to forward on outgoing gRPC calls.
 principal_token: ContextVar[str | None] = ContextVar("aira_principal_token", default=None)
 # Idempotency key of the current mutating call, if the caller sent one.

@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from services.chassis.keys import SecretKey
 from services.chassis.settings import Settings

@@ -18,6 +18,7 @@ from enum import Enum
 from typing import Any
 
 import nats
+from aira.common.v1 import events_pb2, types_pb2
 from google.protobuf import any_pb2, struct_pb2, timestamp_pb2
 from google.protobuf.message import Message
 from nats.aio.client import Client as NatsClient
@@ -25,7 +26,6 @@ from nats.js import JetStreamContext
 from nats.js import api as js_api
 from nats.js.errors import BadRequestError
 
-from aira.common.v1 import events_pb2, types_pb2
 from services.chassis import context
 from services.chassis.ids import uuid7
 from services.chassis.settings import Settings
@@ -180,7 +180,7 @@ async def connect_nats(url: str, *, name: str, attempts: int = 60) -> NatsClient
                 disconnected_cb=on_disconnect,
                 reconnected_cb=on_reconnect,
             )
-        except Exception as exc:  # noqa: BLE001 - any failure to reach the server is retried
+        except Exception as exc:
             if attempt == attempts:
                 raise
             log.info("waiting for nats at %s (%s)", url, exc)

@@ -76,7 +76,9 @@ class ServiceClient:
     @staticmethod
     def _wrap(method: Any, deadline: float) -> Any:
         def call(request: Any, *, metadata: Sequence[tuple[str, str]] = (), timeout: float | None = None) -> Any:
-            return method(request, metadata=outgoing_metadata(metadata), timeout=deadline if timeout is None else timeout)
+            return method(
+                request, metadata=outgoing_metadata(metadata), timeout=deadline if timeout is None else timeout
+            )
 
         return call
 

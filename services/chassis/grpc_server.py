@@ -20,13 +20,13 @@ from typing import Any
 
 import grpc
 import orjson
+from aira.common.v1 import service_info_pb2, service_info_pb2_grpc
 from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.descriptor_pb2 import MethodOptions
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from aira.common.v1 import service_info_pb2, service_info_pb2_grpc
 from services.chassis import context, idempotency
 from services.chassis.errors import DomainError
 from services.chassis.infra_tables import InfraTables
@@ -47,7 +47,9 @@ def _metadata(details: grpc.HandlerCallDetails) -> dict[str, str]:
     return {k: v for k, v in (details.invocation_metadata or ()) if isinstance(v, str)}
 
 
-def _wrap(handler: grpc.RpcMethodHandler, around: Callable[[Any, grpc.aio.ServicerContext], Any]) -> grpc.RpcMethodHandler:
+def _wrap(
+    handler: grpc.RpcMethodHandler, around: Callable[[Any, grpc.aio.ServicerContext], Any]
+) -> grpc.RpcMethodHandler:
     """``handler`` with every call run inside the async context manager ``around(request, ctx)``."""
     if handler.unary_unary:
         inner = handler.unary_unary
@@ -141,8 +143,10 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
                 log.exception("unhandled error in %s", method)
                 await ctx.abort(grpc.StatusCode.INTERNAL, "internal error")
             finally:
-                log.debug("grpc call", extra={"method": method, "status": outcome,
-                                              "ms": round((time.perf_counter() - started) * 1000, 2)})
+                log.debug(
+                    "grpc call",
+                    extra={"method": method, "status": outcome, "ms": round((time.perf_counter() - started) * 1000, 2)},
+                )
 
         return _wrap(handler, around)
 

@@ -37,4 +37,3 @@ def uuid7() -> uuid.UUID:
             candidate = _compose(millis, random_bits)
         _last = candidate
     return uuid.UUID(int=candidate)
-

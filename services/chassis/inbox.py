@@ -15,13 +15,13 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from aira.common.v1 import events_pb2
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import api as js_api
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from aira.common.v1 import events_pb2
 from services.chassis import context
 from services.chassis.events import decode_envelope, ensure_stream, stream_name
 from services.chassis.settings import Settings
@@ -103,11 +103,16 @@ class EventConsumer:
                 if await claim(uow, consumer, envelope):
                     await subscription.handler(uow, envelope)
                 await uow.commit()
-        except Exception:  # noqa: BLE001 - a failed effect is retried, never lost
+        except Exception:
             delivered = msg.metadata.num_delivered if msg.metadata else 1
             log.exception(
                 "event handler failed",
-                extra={"consumer": consumer, "event_id": envelope.event_id, "event_type": envelope.type, "delivery": delivered},
+                extra={
+                    "consumer": consumer,
+                    "event_id": envelope.event_id,
+                    "event_type": envelope.type,
+                    "delivery": delivered,
+                },
             )
             if delivered >= self._max_deliver:
                 log.error("giving up on event after %d deliveries", delivered, extra={"event_id": envelope.event_id})
@@ -120,7 +125,7 @@ class EventConsumer:
             context.request_id.reset(tokens[1])
         try:
             await msg.ack()
-        except Exception as exc:  # noqa: BLE001 - the redelivery will find the inbox row
+        except Exception as exc:
             log.warning("ack failed after commit; redelivery will be ignored", extra={"error": str(exc)})
 
     async def _run_one(self, subscription: Subscription, stop: asyncio.Event) -> None:
@@ -145,7 +150,7 @@ class EventConsumer:
                     messages = await sub.fetch(self._batch_size, timeout=1.0)
                 except (NatsTimeoutError, TimeoutError):
                     continue
-                except Exception as exc:  # noqa: BLE001 - NATS outages are waited out
+                except Exception as exc:
                     log.warning("fetch failed on %s: %r", self.durable_name(subscription), exc)
                     await asyncio.sleep(1.0)
                     continue
@@ -154,7 +159,7 @@ class EventConsumer:
         finally:
             try:
                 await sub.unsubscribe()  # the durable consumer stays on the server
-            except Exception:  # noqa: BLE001 - the connection may be gone already
+            except Exception:
                 pass
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -165,6 +170,6 @@ class EventConsumer:
         while not stop.is_set():
             try:
                 await self._run_one(subscription, stop)
-            except Exception as exc:  # noqa: BLE001 - e.g. NATS down while creating the consumer
+            except Exception as exc:
                 log.warning("consumer %s restarting: %s", self.durable_name(subscription), exc)
                 await asyncio.sleep(1.0)

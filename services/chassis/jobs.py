@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -80,7 +80,7 @@ async def enqueue(
 
 def backoff(attempts: int, base: float = 2.0, cap: float = 600.0) -> timedelta:
     """Delay before retry number ``attempts``: 2 s, 4 s, 8 s … capped at ten minutes."""
-    return timedelta(seconds=min(base ** attempts, cap))
+    return timedelta(seconds=min(base**attempts, cap))
 
 
 class JobRunner:
@@ -168,14 +168,16 @@ class JobRunner:
                 done = await uow.session.execute(
                     update(self._jobs)
                     .where(self._owned(job))
-                    .values(status="done", finished_at=func.now(), lease_owner=None, lease_expires_at=None, last_error=None)
+                    .values(
+                        status="done", finished_at=func.now(), lease_owner=None, lease_expires_at=None, last_error=None
+                    )
                 )
                 if done.rowcount == 0:
                     raise LeaseLost(str(job.id))
                 await uow.commit()
         except LeaseLost:
             log.warning("lost the lease of job %s; its new owner will run it", job.id)
-        except Exception as exc:  # noqa: BLE001 - a failing job is retried or declared dead
+        except Exception as exc:
             await self._record_failure(job, exc)
         finally:
             renewer.cancel()
@@ -184,8 +186,14 @@ class JobRunner:
     async def _record_failure(self, job: Job, exc: Exception) -> None:
         dead = job.attempts >= job.max_attempts
         error = f"{type(exc).__name__}: {exc}"[:4000]
-        log.warning("job %s (%s) failed on attempt %d: %s", job.id, job.kind, job.attempts, error,
-                    extra={"job_id": str(job.id), "dead": dead})
+        log.warning(
+            "job %s (%s) failed on attempt %d: %s",
+            job.id,
+            job.kind,
+            job.attempts,
+            error,
+            extra={"job_id": str(job.id), "dead": dead},
+        )
         async with self._uow_factory() as uow:
             await uow.session.execute(
                 update(self._jobs)
@@ -212,7 +220,7 @@ class JobRunner:
         while not stop.is_set():
             try:
                 ran = await self.run_once()
-            except Exception as exc:  # noqa: BLE001 - e.g. the database restarting
+            except Exception as exc:
                 log.warning("job runner pass failed: %s", exc)
                 ran = 0
             if ran == 0:

@@ -110,7 +110,7 @@ class SecretKey:
     material: bytes
 
     @classmethod
-    def load(cls, keys_dir: Path) -> "SecretKey":
+    def load(cls, keys_dir: Path) -> SecretKey:
         return cls(base64.b64decode((keys_dir / SECRET_KEY_FILE).read_bytes().strip()))
 
     def derive(self, purpose: str) -> bytes:

@@ -119,9 +119,7 @@ async def prepare_database(engine: AsyncEngine, settings: Settings, secret: Secr
             for service in SERVICES:
                 role = db.role_name(settings, service)
                 password = db.role_password(secret, role)
-                exists = (
-                    await conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
-                ).scalar()
+                exists = (await conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})).scalar()
                 if not exists:
                     await conn.execute(text(f"CREATE ROLE {_ident(role)} LOGIN"))
                 await conn.execute(
@@ -140,7 +138,9 @@ async def prepare_database(engine: AsyncEngine, settings: Settings, secret: Secr
                 await conn.execute(text(f"ALTER SCHEMA {_ident(service)} OWNER TO {_ident(role)}"))
                 await conn.execute(text(f"REVOKE ALL ON SCHEMA {_ident(service)} FROM PUBLIC"))
                 await conn.execute(
-                    text(f"ALTER ROLE {_ident(role)} IN DATABASE {_ident(database)} SET search_path = {_ident(service)}")
+                    text(
+                        f"ALTER ROLE {_ident(role)} IN DATABASE {_ident(database)} SET search_path = {_ident(service)}"
+                    )
                 )
             await conn.commit()
         finally:

@@ -74,10 +74,8 @@ class OutboxRelay:
             ).all()
             for row in rows:
                 try:
-                    await self._js.publish(
-                        row.subject, row.payload, headers=row.headers, timeout=self._publish_timeout
-                    )
-                except Exception as exc:  # noqa: BLE001 - any publish failure leaves the row pending
+                    await self._js.publish(row.subject, row.payload, headers=row.headers, timeout=self._publish_timeout)
+                except Exception as exc:
                     failure = (row.id, f"{type(exc).__name__}: {exc}")
                     break
                 published.append(row.id)
@@ -119,8 +117,12 @@ class OutboxRelay:
             try:
                 await conn.add_listener(outbox_channel(self._schema), lambda *_: self._wakeup.set())
                 self._wakeup.set()  # catch anything committed while we were not listening
-                while not stop.is_set() and not conn.is_closed():
-                    await asyncio.sleep(1.0)
+                while not conn.is_closed():  # checked each second: a dropped connection is reopened
+                    try:
+                        await asyncio.wait_for(stop.wait(), timeout=1.0)
+                        return
+                    except TimeoutError:
+                        pass
             finally:
                 await conn.close()
 
@@ -135,7 +137,7 @@ class OutboxRelay:
                 try:
                     published = await self.relay_once()
                     backoff = self._poll_interval
-                except Exception as exc:  # noqa: BLE001 - the relay must outlive every outage
+                except Exception as exc:
                     log.warning("outbox relay pass failed: %s", exc)
                     backoff = min(backoff * 2, 15.0)
                     published = 0

@@ -46,7 +46,7 @@ class Principal:
         return None
 
     @classmethod
-    def anonymous(cls) -> "Principal":
+    def anonymous(cls) -> Principal:
         return cls(subject="anonymous", kind="anonymous")
 
 
@@ -65,7 +65,7 @@ class PrincipalSigner:
         self._minted: OrderedDict[Principal, tuple[str, float]] = OrderedDict()
 
     @classmethod
-    def from_keys_dir(cls, keys_dir: Path) -> "PrincipalSigner":
+    def from_keys_dir(cls, keys_dir: Path) -> PrincipalSigner:
         return cls(keyfiles.load_private_key(keys_dir, keyfiles.PRINCIPAL_SIGNING))
 
     def mint(self, principal: Principal) -> str:
@@ -106,7 +106,7 @@ class PrincipalVerifier:
         self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     @classmethod
-    def from_keys_dir(cls, keys_dir: Path) -> "PrincipalVerifier":
+    def from_keys_dir(cls, keys_dir: Path) -> PrincipalVerifier:
         return cls(keyfiles.load_public_keys(keys_dir, keyfiles.PRINCIPAL_SIGNING))
 
     def verify(self, token: str | None) -> Principal:

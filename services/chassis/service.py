@@ -19,12 +19,12 @@ from datetime import timedelta
 from typing import Any
 
 import asyncpg
+from aira.common.v1 import service_info_pb2, service_info_pb2_grpc
 from nats.aio.client import Client as NatsClient
 from sqlalchemy import delete, func, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from aira.common.v1 import service_info_pb2, service_info_pb2_grpc
 from services.chassis import db, idempotency
 from services.chassis import log as logsetup
 from services.chassis.events import connect_nats, ensure_stream
@@ -109,7 +109,7 @@ class ServiceInfo(service_info_pb2_grpc.ServiceInfoServicer):
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
 
-    async def Describe(self, request, context):  # noqa: N802 - gRPC naming
+    async def Describe(self, request, context):
         async with self._ctx.engine.connect() as conn:
             role = (await conn.execute(text("SELECT current_user"))).scalar_one()
             revision = await current_revision(conn, self._ctx.name)
@@ -137,7 +137,7 @@ async def _database_ok(engine: AsyncEngine) -> bool:
             async with engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         return True
-    except Exception:  # noqa: BLE001 - any failure means not ready
+    except Exception:
         return False
 
 
@@ -176,7 +176,7 @@ async def _housekeeping_loop(ctx: ServiceContext, relay: OutboxRelay, stop: asyn
     while not stop.is_set():
         try:
             await housekeeping(ctx, relay)
-        except Exception as exc:  # noqa: BLE001 - retried next round
+        except Exception as exc:
             log.warning("housekeeping failed: %s", exc)
         try:
             await asyncio.wait_for(stop.wait(), timeout=HOUSEKEEPING_INTERVAL_SECONDS)
@@ -241,7 +241,7 @@ async def serve(spec: ServiceSpec, settings: Settings, stop: asyncio.Event) -> N
         # Consumers have stopped fetching, so there is nothing to drain; flush what we sent.
         try:
             await nc.flush(timeout=2)
-        except Exception:  # noqa: BLE001 - closing anyway
+        except Exception:
             pass
         await nc.close()
         await pool.close()

@@ -17,7 +17,6 @@ from types import TracebackType
 from typing import Any
 
 import asyncpg
-
 import orjson
 from google.protobuf.message import Message
 from sqlalchemy import insert, text
@@ -64,7 +63,7 @@ class UnitOfWork:
             self._session = self._sessionmaker()
         return self._session
 
-    async def __aenter__(self) -> "UnitOfWork":
+    async def __aenter__(self) -> UnitOfWork:
         self._events = []
         return self
 

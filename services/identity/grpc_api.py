@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from aira.common.v1 import types_pb2
 from aira.identity.v1 import identity_pb2, identity_pb2_grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from services.chassis.authz import current_user_id
 from services.chassis.uow import UnitOfWorkFactory
 from services.identity import accounts, projects
@@ -64,7 +64,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServicer):
         self._accounts = accounts
         self._access_tokens = access_tokens
 
-    async def SignUp(self, request, context):  # noqa: N802
+    async def SignUp(self, request, context):
         async with self._uow() as uow:
             session = await self._accounts.sign_up(
                 uow, email=request.email, password=request.password, name=request.name
@@ -73,23 +73,23 @@ class IdentityServicer(identity_pb2_grpc.IdentityServicer):
             await uow.commit(reply)
         return reply
 
-    async def Login(self, request, context):  # noqa: N802
+    async def Login(self, request, context):
         async with self._uow() as uow:
             session = await self._accounts.log_in(uow, email=request.email, password=request.password)
             reply = token_pair(session)
             await uow.commit()
         return reply
 
-    async def GetSigningKeys(self, request, context):  # noqa: N802
+    async def GetSigningKeys(self, request, context):
         return identity_pb2.SigningKeys(jwks_json=self._access_tokens.jwks_json())
 
-    async def GetMe(self, request, context):  # noqa: N802
+    async def GetMe(self, request, context):
         user_id = current_user_id()
         async with self._reader() as uow:
             user = await accounts.current_user(uow, user_id)
         return user_message(user)
 
-    async def CreateProject(self, request, context):  # noqa: N802
+    async def CreateProject(self, request, context):
         user_id = current_user_id()
         async with self._uow() as uow:
             created = await projects.create_project(
@@ -99,7 +99,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServicer):
             await uow.commit(reply)
         return reply
 
-    async def ListProjects(self, request, context):  # noqa: N802
+    async def ListProjects(self, request, context):
         user_id = current_user_id()
         async with self._reader() as uow:
             page, next_cursor = await projects.list_projects(
@@ -109,13 +109,13 @@ class IdentityServicer(identity_pb2_grpc.IdentityServicer):
             items=[project_message(p) for p in page], page=types_pb2.PageInfo(next_cursor=next_cursor)
         )
 
-    async def GetProject(self, request, context):  # noqa: N802
+    async def GetProject(self, request, context):
         user_id = current_user_id()
         async with self._reader() as uow:
             found = await projects.get_project(uow, user_id=user_id, project_id=request.project_id)
         return project_message(found)
 
-    async def ResolveAccess(self, request, context):  # noqa: N802
+    async def ResolveAccess(self, request, context):
         user_id = current_user_id()
         async with self._reader() as uow:
             role = await projects.resolve_role(uow, user_id=user_id, project_id=request.project_id)

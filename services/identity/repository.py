@@ -54,7 +54,9 @@ _MEMBER_PROJECTS = (
 _PROJECT_FOR_MEMBER = Query(_MEMBER_PROJECTS.where(_projects.c.id == bindparam("project_id")))
 _NEWEST_PROJECTS = Query(_MEMBER_PROJECTS.order_by(_projects.c.id.desc()).limit(bindparam("limit")))
 _OLDER_PROJECTS = Query(
-    _MEMBER_PROJECTS.where(_projects.c.id < bindparam("before")).order_by(_projects.c.id.desc()).limit(bindparam("limit"))
+    _MEMBER_PROJECTS.where(_projects.c.id < bindparam("before"))
+    .order_by(_projects.c.id.desc())
+    .limit(bindparam("limit"))
 )
 _MEMBER_ROLE = Query(
     select(_members.c.role).where(
@@ -91,7 +93,9 @@ async def record_login(uow: UnitOfWork, user_id: uuid.UUID, when: datetime) -> N
 async def add_refresh_token(
     uow: UnitOfWork, *, user_id: uuid.UUID, token_hash: str, family_id: uuid.UUID, expires_at: datetime
 ) -> RefreshToken:
-    token = RefreshToken(jti=uuid7(), user_id=user_id, token_hash=token_hash, family_id=family_id, expires_at=expires_at)
+    token = RefreshToken(
+        jti=uuid7(), user_id=user_id, token_hash=token_hash, family_id=family_id, expires_at=expires_at
+    )
     uow.session.add(token)
     await uow.session.flush()
     return token

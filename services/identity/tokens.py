@@ -47,7 +47,7 @@ class AccessTokens:
         self.ttl_seconds = ttl_seconds
 
     @classmethod
-    def from_keys_dir(cls, keys_dir: Path, ttl_seconds: int) -> "AccessTokens":
+    def from_keys_dir(cls, keys_dir: Path, ttl_seconds: int) -> AccessTokens:
         return cls(
             keyfiles.load_private_key(keys_dir, keyfiles.JWT_SIGNING),
             keyfiles.load_public_keys(keys_dir, keyfiles.JWT_SIGNING),

@@ -7,10 +7,10 @@ import uuid
 
 import grpc
 import pytest
-
 from aira.agents.v1 import audit_pb2, audit_pb2_grpc
 from aira.common.v1 import types_pb2
 from aira.identity.v1 import events_pb2, identity_pb2, identity_pb2_grpc
+
 from services.chassis.events import Event, connect_nats, headers_for, to_envelope
 from services.chassis.principal import Principal
 
@@ -24,7 +24,9 @@ async def _events(stub, principals, project_id: str, user_id: str = "", **filter
     items, cursor = [], ""
     while True:
         page = await stub.ListEvents(
-            audit_pb2.ListEventsRequest(project_id=project_id, page=types_pb2.PageRequest(limit=25, cursor=cursor), **filters),
+            audit_pb2.ListEventsRequest(
+                project_id=project_id, page=types_pb2.PageRequest(limit=25, cursor=cursor), **filters
+            ),
             metadata=principal,
         )
         items += page.items
@@ -51,7 +53,9 @@ async def test_identity_events_land_in_the_project_log(identity_channel, agents_
             metadata=principals.metadata(),
         )
     ).user
-    project = await identity.CreateProject(identity_pb2.CreateProjectRequest(name="Apollo"), metadata=principals.user(user.id))
+    project = await identity.CreateProject(
+        identity_pb2.CreateProjectRequest(name="Apollo"), metadata=principals.user(user.id)
+    )
     events = await _wait_for(audit, principals, project.id, 2)
     assert [(e.sequence, e.event_type) for e in events] == [
         (1, "identity.project.created.v1"),
@@ -87,7 +91,9 @@ async def test_sequences_stay_gap_free_under_concurrency_and_redelivery(agents_c
         # all at once, so the consumer sees concurrent and repeated deliveries.
         await asyncio.gather(
             *(
-                js.publish(e.type, e.SerializeToString(), headers=headers_for(e) | {"Nats-Msg-Id": f"{e.event_id}:{copy}"})
+                js.publish(
+                    e.type, e.SerializeToString(), headers=headers_for(e) | {"Nats-Msg-Id": f"{e.event_id}:{copy}"}
+                )
                 for copy in range(2)
                 for e in envelopes
             )
@@ -111,5 +117,7 @@ async def test_only_a_principal_of_the_project_may_read_its_log(agents_channel, 
         Principal.anonymous(),
     ):
         with pytest.raises(grpc.aio.AioRpcError) as failure:
-            await audit.ListEvents(audit_pb2.ListEventsRequest(project_id=project_id), metadata=principals.metadata(principal))
+            await audit.ListEvents(
+                audit_pb2.ListEventsRequest(project_id=project_id), metadata=principals.metadata(principal)
+            )
         assert failure.value.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNAUTHENTICATED)

@@ -9,12 +9,12 @@ import time
 import grpc
 import jwt
 import pytest
+from aira.common.v1 import service_info_pb2, service_info_pb2_grpc
+from aira.identity.v1 import identity_pb2, identity_pb2_grpc
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import func, select
 
-from aira.common.v1 import service_info_pb2, service_info_pb2_grpc
-from aira.identity.v1 import identity_pb2, identity_pb2_grpc
 from services.chassis.grpc_client import retry_service_config
 from services.chassis.principal import Principal, PrincipalSigner
 from services.identity.models import Project
@@ -41,7 +41,14 @@ async def test_calls_without_a_valid_principal_are_refused(identity_channel, set
     forged = PrincipalSigner(Ed25519PrivateKey.generate()).mint(Principal.anonymous())
     now = int(time.time())
     expired = jwt.encode(
-        {"iss": "aira-gateway", "aud": "aira-internal", "sub": "anonymous", "knd": "anonymous", "iat": now - 600, "exp": now - 300},
+        {
+            "iss": "aira-gateway",
+            "aud": "aira-internal",
+            "sub": "anonymous",
+            "knd": "anonymous",
+            "iat": now - 600,
+            "exp": now - 300,
+        },
         PrincipalSigner.from_keys_dir(settings.keys_path)._key,
         algorithm="EdDSA",
     )
@@ -61,7 +68,10 @@ async def test_describe_proves_the_service_uses_its_own_role_and_schema(identity
     stub = service_info_pb2_grpc.ServiceInfoStub(identity_channel)
     info = await stub.Describe(service_info_pb2.DescribeRequest(), metadata=principals.metadata())
     assert (info.service, info.schema, info.database_role, info.schema_revision) == (
-        "identity", "identity", "aira_identity", "0002",
+        "identity",
+        "identity",
+        "aira_identity",
+        "0002",
     )
     assert info.nats_connected
 
@@ -82,7 +92,7 @@ async def test_domain_errors_carry_status_and_problem(identity_channel, principa
 async def test_a_retried_create_with_the_same_key_creates_once(identity_channel, principals, service_engines) -> None:
     stub = identity_pb2_grpc.IdentityStub(identity_channel)
     user = (await _signup(stub, principals)).user
-    metadata = principals.user(user.id) + (("idempotency-key", "create-apollo-1"),)
+    metadata = (*principals.user(user.id), ("idempotency-key", "create-apollo-1"))
     request = identity_pb2.CreateProjectRequest(name="Apollo")
     replies = await asyncio.gather(*(stub.CreateProject(request, metadata=metadata) for _ in range(5)))
     again = await stub.CreateProject(request, metadata=metadata)
@@ -95,7 +105,7 @@ async def test_a_retried_create_with_the_same_key_creates_once(identity_channel,
     assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert _problem(failure.value)["type"] == "idempotency-key-reused"
 
-    other = principals.user(user.id) + (("idempotency-key", "create-apollo-2"),)
+    other = (*principals.user(user.id), ("idempotency-key", "create-apollo-2"))
     assert (await stub.CreateProject(request, metadata=other)).id != again.id
 
 

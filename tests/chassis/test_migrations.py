@@ -35,7 +35,11 @@ async def test_models_match_migrations(service: str, admin_engine: AsyncEngine, 
 async def test_tables_belong_to_the_service_role(service: str, admin_engine: AsyncEngine, settings: Settings) -> None:
     async with admin_engine.connect() as conn:
         owners = set(
-            (await conn.execute(text("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = :s"), {"s": service})).scalars()
+            (
+                await conn.execute(
+                    text("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = :s"), {"s": service}
+                )
+            ).scalars()
         )
     assert owners == {db.role_name(settings, service)}
 
@@ -74,7 +78,10 @@ async def test_migrations_are_repeatable_and_reversible(infra, tmp_path) -> None
                 async with engine.connect() as conn:
                     left = (
                         await conn.execute(
-                            text("SELECT count(*) FROM pg_tables WHERE schemaname = :s AND tablename <> 'alembic_version'"),
+                            text(
+                                "SELECT count(*) FROM pg_tables "
+                                "WHERE schemaname = :s AND tablename <> 'alembic_version'"
+                            ),
                             {"s": service},
                         )
                     ).scalar_one()

@@ -15,7 +15,9 @@ def new_email(prefix: str = "user") -> str:
 
 
 async def signup(api: httpx2.AsyncClient, name: str = "Ada", email: str | None = None) -> dict:
-    response = await api.post("/v1/auth/signup", json={"email": email or new_email(), "password": PASSWORD, "name": name})
+    response = await api.post(
+        "/v1/auth/signup", json={"email": email or new_email(), "password": PASSWORD, "name": name}
+    )
     assert response.status_code == 201, response.text
     return response.json()
 

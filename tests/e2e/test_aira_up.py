@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import time
@@ -37,12 +38,13 @@ async def test_embedded_system_starts_restarts_a_dead_service_and_stops_cleanly(
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             alive = [
-                p for p in psutil.Process(process.pid).children()
+                p
+                for p in psutil.Process(process.pid).children()
                 if p.is_running() and "planning" in p.cmdline() and p.pid != planning.pid
             ]
             if alive:
                 break
-            time.sleep(0.2)
+            await asyncio.sleep(0.2)
         assert alive, "the supervisor did not restart planning"
         await wait_ready(base_url, process)
 

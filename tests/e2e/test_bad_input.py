@@ -8,7 +8,9 @@ from tests.e2e.helpers import PASSWORD, assert_problem, bearer, create_project, 
 
 
 async def test_malformed_json(api) -> None:
-    response = await api.post("/v1/auth/signup", content=b'{"email": "a@b.co",', headers={"content-type": "application/json"})
+    response = await api.post(
+        "/v1/auth/signup", content=b'{"email": "a@b.co",', headers={"content-type": "application/json"}
+    )
     assert_problem(response, 400, "malformed-json")
 
 
@@ -40,7 +42,11 @@ async def test_unknown_fields_on_projects(api) -> None:
 
 async def test_oversized_bodies(api) -> None:
     huge = b'{"name": "' + b"x" * (2 * 1024 * 1024) + b'"}'
-    assert_problem(await api.post("/v1/auth/signup", content=huge, headers={"content-type": "application/json"}), 413, "body-too-large")
+    assert_problem(
+        await api.post("/v1/auth/signup", content=huge, headers={"content-type": "application/json"}),
+        413,
+        "body-too-large",
+    )
 
     async def streamed():
         for _ in range(40):
@@ -72,7 +78,10 @@ async def test_wrong_password_and_unknown_email(api) -> None:
     await signup(api, email=email)
     wrong = await api.post("/v1/auth/login", json={"email": email, "password": PASSWORD + "?"})
     unknown = await api.post("/v1/auth/login", json={"email": new_email(), "password": PASSWORD})
-    assert assert_problem(wrong, 401, "invalid-credentials")["detail"] == assert_problem(unknown, 401, "invalid-credentials")["detail"]
+    assert (
+        assert_problem(wrong, 401, "invalid-credentials")["detail"]
+        == assert_problem(unknown, 401, "invalid-credentials")["detail"]
+    )
     assert wrong.headers["www-authenticate"] == "Bearer"
 
 
@@ -98,8 +107,12 @@ async def test_bad_paths_and_queries(api) -> None:
     await create_project(api, tokens)
     assert_problem(await api.get("/v1/projects/not-a-uuid", headers=bearer(tokens)), 404, "project-not-found")
     assert_problem(await api.get("/v1/projects", params={"limit": 0}, headers=bearer(tokens)), 422, "validation-failed")
-    assert_problem(await api.get("/v1/projects", params={"limit": "ten"}, headers=bearer(tokens)), 422, "validation-failed")
-    assert_problem(await api.get("/v1/projects", params={"cursor": "%%%"}, headers=bearer(tokens)), 422, "invalid-cursor")
+    assert_problem(
+        await api.get("/v1/projects", params={"limit": "ten"}, headers=bearer(tokens)), 422, "validation-failed"
+    )
+    assert_problem(
+        await api.get("/v1/projects", params={"cursor": "%%%"}, headers=bearer(tokens)), 422, "invalid-cursor"
+    )
     assert_problem(await api.get("/v1/nowhere"), 404, "not-found")
     assert_problem(await api.delete("/v1/projects"), 405, "method-not-allowed")
 

@@ -6,7 +6,6 @@ import grpc
 import jwt
 import orjson
 import pytest
-
 from aira.common.v1 import types_pb2
 from aira.identity.v1 import identity_pb2, identity_pb2_grpc
 
@@ -30,7 +29,9 @@ async def test_signup_returns_tokens_the_published_keys_verify(stub, principals)
     pair = await signup(stub, principals, "  Ada@Example.COM ")
     assert (pair.token_type, pair.expires_in) == ("Bearer", 1800)
     assert pair.user.email == "ada@example.com"
-    jwks = orjson.loads((await stub.GetSigningKeys(identity_pb2.GetSigningKeysRequest(), metadata=principals.metadata())).jwks_json)
+    jwks = orjson.loads(
+        (await stub.GetSigningKeys(identity_pb2.GetSigningKeysRequest(), metadata=principals.metadata())).jwks_json
+    )
     key = jwt.PyJWK(jwks["keys"][0]).key
     claims = jwt.decode(pair.access_token, key, algorithms=["EdDSA"], audience="aira", issuer="aira-identity")
     assert claims["sub"] == pair.user.id and claims["typ"] == "access"
@@ -54,7 +55,9 @@ async def test_invalid_emails_are_refused(stub, principals, email: str) -> None:
 
 async def test_login_checks_the_password_and_says_the_same_for_unknown_emails(stub, principals) -> None:
     await signup(stub, principals, "linus@example.com")
-    pair = await stub.Login(identity_pb2.LoginRequest(email="Linus@example.com", password=PASSWORD), metadata=principals.metadata())
+    pair = await stub.Login(
+        identity_pb2.LoginRequest(email="Linus@example.com", password=PASSWORD), metadata=principals.metadata()
+    )
     assert pair.user.email == "linus@example.com"
     failures = []
     for email, password in (("linus@example.com", PASSWORD + "!"), ("nobody@example.com", PASSWORD), ("", "")):
@@ -78,9 +81,13 @@ async def test_projects_belong_to_their_members_only(stub, principals) -> None:
         metadata=principals.user(ada.id),
     )
     assert (project.name, project.role, project.created_by) == ("Apollo", "owner", ada.id)
-    fetched = await stub.GetProject(identity_pb2.GetProjectRequest(project_id=project.id), metadata=principals.user(ada.id))
+    fetched = await stub.GetProject(
+        identity_pb2.GetProjectRequest(project_id=project.id), metadata=principals.user(ada.id)
+    )
     assert fetched == project
-    access = await stub.ResolveAccess(identity_pb2.ResolveAccessRequest(project_id=project.id), metadata=principals.user(ada.id))
+    access = await stub.ResolveAccess(
+        identity_pb2.ResolveAccessRequest(project_id=project.id), metadata=principals.user(ada.id)
+    )
     assert access.role == "owner"
 
     for call, request in (

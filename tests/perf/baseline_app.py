@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sys
 import uuid
-from datetime import datetime
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 import asyncpg
 import uvicorn
@@ -68,5 +68,12 @@ def create_app(dsn: str) -> FastAPI:
 
 if __name__ == "__main__":
     port, dsn = int(sys.argv[1]), sys.argv[2]
-    uvicorn.run(create_app(dsn), host="127.0.0.1", port=port, loop="uvloop", http="httptools",
-                access_log=False, log_level="warning")
+    uvicorn.run(
+        create_app(dsn),
+        host="127.0.0.1",
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level="warning",
+    )

@@ -74,9 +74,14 @@ async def main(seconds: float) -> dict:
             base_url = f"http://127.0.0.1:{gateway_port}"
             await wait_ready(base_url, system)
             headers, project_id, user_id = await _prepare(base_url)
-            baseline = subprocess.Popen(
-                [sys.executable, "-m", "tests.perf.baseline_app", str(baseline_port),
-                 f"postgresql://postgres@127.0.0.1:{pg_port}/aira"],
+            baseline = subprocess.Popen(  # noqa: ASYNC220 - started once, before measuring
+                [
+                    sys.executable,
+                    "-m",
+                    "tests.perf.baseline_app",
+                    str(baseline_port),
+                    f"postgresql://postgres@127.0.0.1:{pg_port}/aira",
+                ],
             )
             baseline_url = f"http://127.0.0.1:{baseline_port}"
             await _wait_http(baseline_url)

@@ -55,7 +55,9 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def run_load(url: str, headers: dict[str, str], concurrency: int, seconds: float, warmup: float = 1.0) -> LoadResult:
+async def run_load(
+    url: str, headers: dict[str, str], concurrency: int, seconds: float, warmup: float = 1.0
+) -> LoadResult:
     """GET ``url`` from ``concurrency`` connections for ``seconds`` (after a warm-up) and time each."""
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")

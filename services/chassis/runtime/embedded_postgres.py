@@ -139,7 +139,7 @@ class EmbeddedPostgres:
                 return
             except (OSError, asyncpg.PostgresError, asyncpg.exceptions.InterfaceError):
                 if asyncio.get_running_loop().time() > deadline:
-                    raise TimeoutError(f"PostgreSQL on {self.host}:{self.port} did not become ready")
+                    raise TimeoutError(f"PostgreSQL on {self.host}:{self.port} did not become ready") from None
                 await asyncio.sleep(0.1)
 
     async def ensure_database(self, name: str) -> None:

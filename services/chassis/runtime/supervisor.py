@@ -65,7 +65,7 @@ class Supervisor:
         }
 
     async def _spawn(self, child: _Child) -> None:
-        with open(self.log_file(child.spec.name), "ab") as out:
+        with open(self.log_file(child.spec.name), "ab") as out:  # noqa: ASYNC230 - a local file, opened once per start
             child.process = await asyncio.create_subprocess_exec(
                 *child.spec.argv,
                 stdin=asyncio.subprocess.DEVNULL,
@@ -99,7 +99,11 @@ class Supervisor:
                 backoff = 1.0
             log.warning(
                 "%s exited with %s after %.1fs; restarting in %.0fs (log: %s)",
-                child.spec.name, code, ran_for, backoff, self.log_file(child.spec.name),
+                child.spec.name,
+                code,
+                ran_for,
+                backoff,
+                self.log_file(child.spec.name),
             )
             await asyncio.sleep(backoff)
             if child.stopping:

@@ -1,6 +1,6 @@
 """Alembic environment of schema ``identity`` (run through ``aira migrate``)."""
 
-from services.identity.models import metadata
 from services.chassis.migrations import run_env
+from services.identity.models import metadata
 
 run_env(metadata)

@@ -1,6 +1,6 @@
 """Alembic environment of schema ``ledger`` (run through ``aira migrate``)."""
 
-from services.ledger.models import metadata
 from services.chassis.migrations import run_env
+from services.ledger.models import metadata
 
 run_env(metadata)

@@ -1,6 +1,6 @@
 """Alembic environment of schema ``planning`` (run through ``aira migrate``)."""
 
-from services.planning.models import metadata
 from services.chassis.migrations import run_env
+from services.planning.models import metadata
 
 run_env(metadata)

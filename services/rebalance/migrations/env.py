@@ -1,6 +1,6 @@
 """Alembic environment of schema ``rebalance`` (run through ``aira migrate``)."""
 
-from services.rebalance.models import metadata
 from services.chassis.migrations import run_env
+from services.rebalance.models import metadata
 
 run_env(metadata)

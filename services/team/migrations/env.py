@@ -1,6 +1,6 @@
 """Alembic environment of schema ``team`` (run through ``aira migrate``)."""
 
-from services.team.models import metadata
 from services.chassis.migrations import run_env
+from services.team.models import metadata
 
 run_env(metadata)

@@ -26,12 +26,8 @@ def upgrade() -> None:
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("password_hash", sa.Text(), nullable=True),
         sa.Column("google_id", sa.Text(), nullable=True),
-        sa.Column(
-            "status", sa.Text(), server_default=sa.text("'active'"), nullable=False
-        ),
-        sa.Column(
-            "is_admin", sa.Boolean(), server_default=sa.text("false"), nullable=False
-        ),
+        sa.Column("status", sa.Text(), server_default=sa.text("'active'"), nullable=False),
+        sa.Column("is_admin", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.Column("email_verified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
@@ -83,9 +79,7 @@ def upgrade() -> None:
         "projects",
         sa.Column("id", sa.UUID(), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
-        sa.Column(
-            "description", sa.Text(), server_default=sa.text("''"), nullable=False
-        ),
+        sa.Column("description", sa.Text(), server_default=sa.text("''"), nullable=False),
         sa.Column("vision", sa.Text(), server_default=sa.text("''"), nullable=False),
         sa.Column(
             "onboarding_mode",
@@ -141,17 +135,13 @@ def upgrade() -> None:
             "role IN ('owner', 'admin', 'product_manager', 'member', 'stakeholder', 'viewer')",
             name="ck_project_members_role",
         ),
-        sa.ForeignKeyConstraint(
-            ["project_id"], ["identity.projects.id"], ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["project_id"], ["identity.projects.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["identity.users.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint(
-            "project_id", "user_id", name="uq_project_members_project_user"
-        ),
+        sa.UniqueConstraint("project_id", "user_id", name="uq_project_members_project_user"),
         schema="identity",
     )
     op.create_index(
@@ -165,9 +155,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
 
-    op.drop_index(
-        "ix_project_members_user", table_name="project_members", schema="identity"
-    )
+    op.drop_index("ix_project_members_user", table_name="project_members", schema="identity")
     op.drop_table("project_members", schema="identity")
     op.drop_table("projects", schema="identity")
     op.drop_index(
