@@ -5,14 +5,15 @@ Request models are strict and forbid unknown fields, so a typo is an error, not 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aira.agents.v1 import audit_pb2
 from aira.identity.v1 import identity_pb2
 from google.protobuf.json_format import MessageToDict
-from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from services.chassis.proto_values import from_timestamp
 
 
 class StrictBody(BaseModel):
@@ -93,10 +94,6 @@ class EventPage(BaseModel):
     next_cursor: str | None
 
 
-def _time(stamp: Timestamp) -> datetime:
-    return stamp.ToDatetime(tzinfo=UTC)
-
-
 def user_out(user: identity_pb2.User) -> UserOut:
     return UserOut(
         id=user.id,
@@ -104,7 +101,7 @@ def user_out(user: identity_pb2.User) -> UserOut:
         name=user.name,
         status=user.status,
         is_admin=user.is_admin,
-        created_at=_time(user.created_at),
+        created_at=from_timestamp(user.created_at),
     )
 
 
@@ -126,7 +123,7 @@ def project_out(project: identity_pb2.Project) -> ProjectOut:
         vision=project.vision,
         onboarding_mode=project.onboarding_mode,
         created_by=project.created_by,
-        created_at=_time(project.created_at),
+        created_at=from_timestamp(project.created_at),
         role=project.role,
     )
 
@@ -142,6 +139,6 @@ def event_out(event: audit_pb2.AuditEvent) -> EventOut:
         changes=MessageToDict(event.changes) if event.HasField("changes") else None,
         snapshot=MessageToDict(event.snapshot) if event.HasField("snapshot") else None,
         actor=ActorOut(type=event.actor.type, id=event.actor.id),
-        occurred_at=_time(event.occurred_at),
-        recorded_at=_time(event.recorded_at),
+        occurred_at=from_timestamp(event.occurred_at),
+        recorded_at=from_timestamp(event.recorded_at),
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC
 
 from aira.common.v1 import events_pb2
 from google.protobuf.json_format import MessageToDict
@@ -13,6 +12,7 @@ from services.agents.models import AuditEvent
 from services.chassis.errors import InvalidArgument, NotFound
 from services.chassis.ids import uuid7
 from services.chassis.pagination import decode_cursor, encode_cursor, page_limit
+from services.chassis.proto_values import from_timestamp
 from services.chassis.uow import UnitOfWork
 
 
@@ -45,7 +45,7 @@ async def record(uow: UnitOfWork, envelope: events_pb2.EventEnvelope) -> None:
             snapshot=MessageToDict(envelope.snapshot) if envelope.HasField("snapshot") else None,
             actor_type=envelope.actor.type or "system",
             actor_id=envelope.actor.id,
-            occurred_at=envelope.occurred_at.ToDatetime(tzinfo=UTC),
+            occurred_at=from_timestamp(envelope.occurred_at),
             source_event_id=source_event_id,
             producer=envelope.producer,
             trace_id=envelope.trace_id or None,

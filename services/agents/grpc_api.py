@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from aira.agents.v1 import audit_pb2, audit_pb2_grpc
 from aira.common.v1 import types_pb2
-from google.protobuf.struct_pb2 import Struct
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.agents import audit_log
 from services.agents.models import AuditEvent
 from services.chassis import context
 from services.chassis.authz import Action, require
+from services.chassis.proto_values import to_struct, to_timestamp
 from services.chassis.uow import UnitOfWorkFactory
-
-
-def _timestamp(value: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
-def _struct(value: dict | None) -> Struct | None:
-    if value is None:
-        return None
-    result = Struct()
-    result.update(value)
-    return result
 
 
 def event_message(event: AuditEvent) -> audit_pb2.AuditEvent:
@@ -39,11 +22,11 @@ def event_message(event: AuditEvent) -> audit_pb2.AuditEvent:
         entity_type=event.entity_type,
         entity_id=event.entity_id,
         action=event.action,
-        changes=_struct(event.changes),
-        snapshot=_struct(event.snapshot),
+        changes=to_struct(event.changes),
+        snapshot=to_struct(event.snapshot),
         actor=types_pb2.Actor(type=event.actor_type, id=event.actor_id),
-        occurred_at=_timestamp(event.occurred_at),
-        recorded_at=_timestamp(event.recorded_at),
+        occurred_at=to_timestamp(event.occurred_at),
+        recorded_at=to_timestamp(event.recorded_at),
         source_event_id=str(event.source_event_id),
     )
 

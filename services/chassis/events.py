@@ -19,7 +19,7 @@ from typing import Any
 
 import nats
 from aira.common.v1 import events_pb2, types_pb2
-from google.protobuf import any_pb2, struct_pb2, timestamp_pb2
+from google.protobuf import any_pb2
 from google.protobuf.message import Message
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
@@ -28,6 +28,7 @@ from nats.js.errors import BadRequestError
 
 from services.chassis import context
 from services.chassis.ids import uuid7
+from services.chassis.proto_values import to_struct, to_timestamp
 from services.chassis.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -79,14 +80,6 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def _struct(data: Mapping[str, Any] | None) -> struct_pb2.Struct | None:
-    if data is None:
-        return None
-    result = struct_pb2.Struct()
-    result.update(jsonable(data))
-    return result
-
-
 def actor_from_context() -> types_pb2.Actor:
     """The actor of the current call, from its principal."""
     principal = context.principal.get()
@@ -99,12 +92,10 @@ def to_envelope(event: Event, *, domain: str, producer: str) -> events_pb2.Event
     """The wire form of ``event``, stamped with the ambient trace and request ids."""
     payload = any_pb2.Any()
     payload.Pack(event.payload)
-    occurred = timestamp_pb2.Timestamp()
-    occurred.FromDatetime(event.occurred_at)
     envelope = events_pb2.EventEnvelope(
         event_id=str(event.event_id),
         type=subject_for(domain, event.entity_type, event.action),
-        occurred_at=occurred,
+        occurred_at=to_timestamp(event.occurred_at),
         project_id=str(event.project_id) if event.project_id else "",
         actor=event.actor or actor_from_context(),
         entity_type=event.entity_type,
@@ -115,10 +106,10 @@ def to_envelope(event: Event, *, domain: str, producer: str) -> events_pb2.Event
         request_id=context.request_id.get() or "",
         producer=producer,
     )
-    if (changes := _struct(event.changes)) is not None:
-        envelope.changes.CopyFrom(changes)
-    if (snapshot := _struct(event.snapshot)) is not None:
-        envelope.snapshot.CopyFrom(snapshot)
+    if event.changes is not None:
+        envelope.changes.CopyFrom(to_struct(jsonable(event.changes)))
+    if event.snapshot is not None:
+        envelope.snapshot.CopyFrom(to_struct(jsonable(event.snapshot)))
     return envelope
 
 

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from aira.common.v1 import types_pb2
 from aira.identity.v1 import identity_pb2, identity_pb2_grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.chassis.authz import current_user_id
+from services.chassis.proto_values import to_timestamp
 from services.chassis.uow import UnitOfWorkFactory
 from services.identity import accounts, projects
 from services.identity.accounts import Accounts, Session
 from services.identity.models import User
 from services.identity.repository import ProjectView
 from services.identity.tokens import AccessTokens
-
-
-def _timestamp(value) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def user_message(user: User) -> identity_pb2.User:
@@ -28,7 +22,7 @@ def user_message(user: User) -> identity_pb2.User:
         name=user.name,
         status=user.status,
         is_admin=user.is_admin,
-        created_at=_timestamp(user.created_at),
+        created_at=to_timestamp(user.created_at),
     )
 
 
@@ -40,7 +34,7 @@ def project_message(project: ProjectView) -> identity_pb2.Project:
         vision=project.vision,
         onboarding_mode=project.onboarding_mode,
         created_by=str(project.created_by),
-        created_at=_timestamp(project.created_at),
+        created_at=to_timestamp(project.created_at),
         role=project.role,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 from aira.identity.v1 import events_pb2
@@ -53,45 +54,51 @@ async def _stream_event_ids(js) -> list[str]:
     return ids
 
 
+@contextlib.asynccontextmanager
+async def relay_rig(settings: Settings, engine: AsyncEngine, workdir: Path, **options):
+    """A private NATS with the IDENTITY stream, a connection to it, and a relay of identity's outbox."""
+    url = db.service_url(settings, "identity", SecretKey.load(settings.keys_path))
+    async with private_nats(workdir) as nats_server:
+        nc = await connect_nats(nats_server.url, name="test-relay")
+        try:
+            await ensure_stream(nc.jetstream(), "identity", settings)
+            yield nats_server, nc, OutboxRelay(engine=engine, url=url, schema="identity", infra=infra, nc=nc, **options)
+        finally:
+            await nc.close()
+
+
 async def test_events_survive_a_nats_outage_and_arrive_once(
     settings: Settings, service_engines: dict[str, AsyncEngine], clean_db, tmp_path: Path
 ) -> None:
     engine = service_engines["identity"]
-    url = db.service_url(settings, "identity", SecretKey.load(settings.keys_path))
-    async with private_nats(tmp_path) as nats_server:
-        nc = await connect_nats(nats_server.url, name="test-relay")
+    async with relay_rig(settings, engine, tmp_path, publish_timeout=1.0) as (nats_server, nc, relay):
         js = nc.jetstream()
-        await ensure_stream(js, "identity", settings)
-        relay = OutboxRelay(engine=engine, url=url, schema="identity", infra=infra, nc=nc, publish_timeout=1.0)
-        try:
-            before = await _write_events(engine, 0, 5)
-            assert await relay.relay_once() == 5
+        before = await _write_events(engine, 0, 5)
+        assert await relay.relay_once() == 5
 
-            nats_server.stop()
-            during = await _write_events(engine, 5, 5)
-            for _ in range(3):
-                try:
-                    await relay.relay_once()
-                except ConnectionError:
-                    pass
-            assert await _pending(engine) == 5, "events written during the outage must wait in the outbox"
+        nats_server.stop()
+        during = await _write_events(engine, 5, 5)
+        for _ in range(3):
+            try:
+                await relay.relay_once()
+            except ConnectionError:
+                pass
+        assert await _pending(engine) == 5, "events written during the outage must wait in the outbox"
 
-            await nats_server.start()
-            for _ in range(100):
-                if nc.is_connected:
-                    break
-                await asyncio.sleep(0.1)
-            assert await relay.relay_once() == 5
-            assert await _pending(engine) == 0
+        await nats_server.start()
+        for _ in range(100):
+            if nc.is_connected:
+                break
+            await asyncio.sleep(0.1)
+        assert await relay.relay_once() == 5
+        assert await _pending(engine) == 0
 
-            # A relay that crashed after publishing but before marking rows sent publishes again:
-            # JetStream drops the repeats by Nats-Msg-Id.
-            async with engine.begin() as conn:
-                await conn.execute(update(infra.outbox).values(published_at=None))
-            assert await relay.relay_once() == 10
-            assert sorted(await _stream_event_ids(js)) == sorted(before + during)
-        finally:
-            await nc.close()
+        # A relay that crashed after publishing but before marking rows sent publishes again:
+        # JetStream drops the repeats by Nats-Msg-Id.
+        async with engine.begin() as conn:
+            await conn.execute(update(infra.outbox).values(published_at=None))
+        assert await relay.relay_once() == 10
+        assert sorted(await _stream_event_ids(js)) == sorted(before + during)
 
 
 async def test_the_relay_wakes_on_commit(
@@ -99,12 +106,8 @@ async def test_the_relay_wakes_on_commit(
 ) -> None:
     """NOTIFY from the unit of work wakes the relay long before its poll interval."""
     engine = service_engines["identity"]
-    url = db.service_url(settings, "identity", SecretKey.load(settings.keys_path))
-    async with private_nats(tmp_path) as nats_server:
-        nc = await connect_nats(nats_server.url, name="test-relay")
+    async with relay_rig(settings, engine, tmp_path, poll_interval=60.0) as (_, nc, relay):
         js = nc.jetstream()
-        await ensure_stream(js, "identity", settings)
-        relay = OutboxRelay(engine=engine, url=url, schema="identity", infra=infra, nc=nc, poll_interval=60.0)
         stop = asyncio.Event()
         task = asyncio.create_task(relay.run(stop))
         try:
@@ -118,4 +121,3 @@ async def test_the_relay_wakes_on_commit(
         finally:
             stop.set()
             await task
-            await nc.close()
