@@ -39,6 +39,9 @@ REQUEST_ID_KEY = "x-request-id"
 TRACEPARENT_KEY = "traceparent"
 IDEMPOTENCY_KEY = "idempotency-key"
 OPEN_METHOD_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
+# Health names: "" and each service follow readiness (database reachable); this one only says
+# the process is alive, for liveness probes that must not restart pods during a database outage.
+LIVENESS = "aira.liveness"
 
 Around = Callable[[grpc.aio.ServicerContext], Any]
 
@@ -257,6 +260,10 @@ class GrpcServer:
 
     async def start(self) -> None:
         await self.server.start()
+
+    async def start_liveness(self) -> None:
+        """Report ``aira.liveness`` SERVING for as long as the process answers, whatever its dependencies."""
+        await self.health.set(LIVENESS, health_pb2.HealthCheckResponse.SERVING)
 
     async def set_serving(self, serving: bool) -> None:
         """Report SERVING or NOT_SERVING for the whole server and each service."""

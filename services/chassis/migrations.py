@@ -120,14 +120,11 @@ async def prepare_database(engine: AsyncEngine, settings: Settings, secret: Secr
                 role = db.role_name(settings, service)
                 password = db.role_password(secret, role)
                 exists = (await conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})).scalar()
-                if not exists:
+                if not exists:  # created without SUPERUSER, CREATEDB or CREATEROLE (the defaults)
                     await conn.execute(text(f"CREATE ROLE {_ident(role)} LOGIN"))
-                await conn.execute(
-                    text(
-                        f"ALTER ROLE {_ident(role)} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
-                        f"PASSWORD '{password}'"
-                    )
-                )
+                # Naming role attributes such as NOSUPERUSER is refused to a non-superuser admin
+                # (PostgreSQL 16+, e.g. a CloudNativePG owner), so only login and password change here.
+                await conn.execute(text(f"ALTER ROLE {_ident(role)} WITH LOGIN PASSWORD '{password}'"))
                 is_member = (
                     await conn.execute(text("SELECT pg_has_role(current_user, :r, 'MEMBER')"), {"r": role})
                 ).scalar()
@@ -144,8 +141,14 @@ async def prepare_database(engine: AsyncEngine, settings: Settings, secret: Secr
                 )
             await conn.commit()
         finally:
-            await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK})
-            await conn.commit()
+            await _unlock(conn)
+
+
+async def _unlock(conn: AsyncConnection) -> None:
+    """Release the migration lock, after rolling back a failed step so its error stays the one reported."""
+    await conn.rollback()
+    await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK})
+    await conn.commit()
 
 
 async def as_role(conn: AsyncConnection, settings: Settings, service: str) -> None:
@@ -164,9 +167,9 @@ async def _runas_role(engine: AsyncEngine, settings: Settings, service: str, ste
             await conn.run_sync(lambda sync: step(alembic_config(service, sync)))
             await conn.commit()
         finally:
+            await conn.rollback()
             await conn.execute(text("RESET ROLE"))
-            await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK})
-            await conn.commit()
+            await _unlock(conn)
 
 
 async def upgrade(engine: AsyncEngine, settings: Settings, service: str, revision: str = "head") -> None:

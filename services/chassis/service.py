@@ -231,6 +231,7 @@ async def serve(spec: ServiceSpec, settings: Settings, stop: asyncio.Event) -> N
         if parts.job_handlers:
             workers.append(JobRunner(uow_factory=ctx.uow, infra=spec.infra, handlers=parts.job_handlers).run(stop))
         await server.start()
+        await server.start_liveness()
         log.info("%s listening on %s", spec.name, settings.grpc_listen_address(spec.name))
         tasks = [asyncio.create_task(w) for w in workers]
         await stop.wait()

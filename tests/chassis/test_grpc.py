@@ -114,3 +114,9 @@ def test_only_side_effect_free_methods_are_retried() -> None:
     retried = {n["method"] for n in config["methodConfig"][0]["name"]}
     assert retried == {"GetSigningKeys", "GetMe", "ListProjects", "GetProject", "ResolveAccess"}
     assert config["methodConfig"][0]["retryPolicy"]["retryableStatusCodes"] == ["UNAVAILABLE"]
+
+
+async def test_liveness_does_not_depend_on_the_database(identity_channel) -> None:
+    health = health_pb2_grpc.HealthStub(identity_channel)
+    reply = await health.Check(health_pb2.HealthCheckRequest(service="aira.liveness"))
+    assert reply.status == health_pb2.HealthCheckResponse.SERVING
