@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from aira.identity.v1 import identity_pb2
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from aira.identity.v1 import identity_pb2
 from gateway import problems
 from gateway.auth import AccessCache, AccessTokenVerifier, Principals
 from gateway.clients import ServiceClients

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 from aira.agents.v1 import audit_pb2, audit_pb2_grpc
 from aira.common.v1 import service_info_pb2
 from aira.identity.v1 import identity_pb2, identity_pb2_grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from services.chassis.grpc_client import ServiceClient, open_channel
 from services.chassis.settings import SERVICES, Settings
 

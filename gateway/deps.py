@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import grpc
-from aira.identity.v1 import identity_pb2
 from fastapi import Depends, Header, Request
 
+from aira.identity.v1 import identity_pb2
 from gateway.auth import AccessCache, AccessTokenVerifier, Caller, Principals, unauthorized
 from gateway.clients import ServiceClients
 from gateway.problems import ApiProblem

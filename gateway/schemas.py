@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from aira.agents.v1 import audit_pb2
-from aira.identity.v1 import identity_pb2
 from google.protobuf.json_format import MessageToDict
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from aira.agents.v1 import audit_pb2
+from aira.identity.v1 import identity_pb2
 from services.chassis.proto_values import from_timestamp
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from aira.identity.v1 import identity_pb2
 from fastapi import APIRouter
 
+from aira.identity.v1 import identity_pb2
 from gateway.deps import IdempotencyDep, State
 from gateway.schemas import LoginIn, SignUpIn, TokenPairOut, token_pair_out
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from fastapi import APIRouter, Query, Response
+
 from aira.agents.v1 import audit_pb2
 from aira.common.v1 import types_pb2
 from aira.identity.v1 import identity_pb2
-from fastapi import APIRouter, Query, Response
-
 from gateway.deps import CallerDep, IdempotencyDep, State, project_id_of, project_metadata
 from gateway.schemas import (
     EventPage,

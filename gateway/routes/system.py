@@ -6,11 +6,11 @@ import asyncio
 
 import grpc
 import orjson
-from aira.identity.v1 import identity_pb2
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from grpc_health.v1 import health_pb2
 
+from aira.identity.v1 import identity_pb2
 from gateway.deps import State
 
 router = APIRouter(tags=["system"])

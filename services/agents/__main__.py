@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aira.agents.v1 import audit_pb2, audit_pb2_grpc
-
 from services.agents import models
 from services.agents.consumers import AUDIT_SUBSCRIPTIONS
 from services.agents.grpc_api import AuditLogServicer

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from aira.common.v1 import events_pb2
 from google.protobuf.json_format import MessageToDict
 
+from aira.common.v1 import events_pb2
 from services.agents import repository
 from services.agents.models import AuditEvent
 from services.chassis.errors import InvalidArgument, NotFound

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aira.agents.v1 import audit_pb2, audit_pb2_grpc
 from aira.common.v1 import types_pb2
-
 from services.agents import audit_log
 from services.agents.models import AuditEvent
 from services.chassis import context

@@ -18,7 +18,6 @@ from enum import Enum
 from typing import Any
 
 import nats
-from aira.common.v1 import events_pb2, types_pb2
 from google.protobuf import any_pb2
 from google.protobuf.message import Message
 from nats.aio.client import Client as NatsClient
@@ -26,6 +25,7 @@ from nats.js import JetStreamContext
 from nats.js import api as js_api
 from nats.js.errors import BadRequestError
 
+from aira.common.v1 import events_pb2, types_pb2
 from services.chassis import context
 from services.chassis.ids import uuid7
 from services.chassis.proto_values import to_struct, to_timestamp

@@ -20,13 +20,13 @@ from typing import Any
 
 import grpc
 import orjson
-from aira.common.v1 import service_info_pb2, service_info_pb2_grpc
 from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.descriptor_pb2 import MethodOptions
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from aira.common.v1 import service_info_pb2, service_info_pb2_grpc
 from services.chassis import context, idempotency
 from services.chassis.errors import DomainError
 from services.chassis.infra_tables import InfraTables

@@ -15,13 +15,13 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from aira.common.v1 import events_pb2
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import api as js_api
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from aira.common.v1 import events_pb2
 from services.chassis import context
 from services.chassis.events import decode_envelope, ensure_stream, stream_name
 from services.chassis.settings import Settings

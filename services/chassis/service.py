@@ -19,12 +19,12 @@ from datetime import timedelta
 from typing import Any
 
 import asyncpg
-from aira.common.v1 import service_info_pb2, service_info_pb2_grpc
 from nats.aio.client import Client as NatsClient
 from sqlalchemy import delete, func, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from aira.common.v1 import service_info_pb2, service_info_pb2_grpc
 from services.chassis import db, idempotency
 from services.chassis import log as logsetup
 from services.chassis.events import connect_nats, ensure_stream

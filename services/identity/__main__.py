@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from aira.identity.v1 import identity_pb2, identity_pb2_grpc
-
 from services.chassis.service import ServiceContext, ServiceParts, ServiceSpec, run
 from services.identity import models
 from services.identity.accounts import Accounts

@@ -7,9 +7,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from aira.identity.v1 import events_pb2
 from email_validator import EmailNotValidError, validate_email
 
+from aira.identity.v1 import events_pb2
 from services.chassis.errors import InvalidArgument, Unauthenticated
 from services.chassis.events import Event
 from services.chassis.ids import uuid7

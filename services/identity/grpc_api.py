@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aira.common.v1 import types_pb2
 from aira.identity.v1 import identity_pb2, identity_pb2_grpc
-
 from services.chassis.authz import current_user_id
 from services.chassis.proto_values import to_timestamp
 from services.chassis.uow import UnitOfWorkFactory

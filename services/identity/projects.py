@@ -7,7 +7,6 @@ import uuid
 from datetime import UTC, datetime
 
 from aira.identity.v1 import events_pb2
-
 from services.chassis.authz import Role
 from services.chassis.errors import InvalidArgument, NotFound
 from services.chassis.events import Event

@@ -7,10 +7,10 @@ import uuid
 
 import grpc
 import pytest
+
 from aira.agents.v1 import audit_pb2, audit_pb2_grpc
 from aira.common.v1 import types_pb2
 from aira.identity.v1 import events_pb2, identity_pb2, identity_pb2_grpc
-
 from services.chassis.events import Event, connect_nats, headers_for, to_envelope
 from services.chassis.principal import Principal
 

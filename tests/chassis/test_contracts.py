@@ -6,10 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from google.protobuf import descriptor_pool
+
 import aira.agents.v1.audit_pb2
 import aira.common.v1.service_info_pb2
 import aira.identity.v1.identity_pb2  # noqa: F401
-from google.protobuf import descriptor_pool
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,12 +9,12 @@ import time
 import grpc
 import jwt
 import pytest
-from aira.common.v1 import service_info_pb2, service_info_pb2_grpc
-from aira.identity.v1 import identity_pb2, identity_pb2_grpc
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import func, select
 
+from aira.common.v1 import service_info_pb2, service_info_pb2_grpc
+from aira.identity.v1 import identity_pb2, identity_pb2_grpc
 from services.chassis.grpc_client import retry_service_config
 from services.chassis.principal import Principal, PrincipalSigner
 from services.identity.models import Project

@@ -7,12 +7,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from aira.common.v1 import events_pb2
-from aira.identity.v1 import events_pb2 as identity_events
 from nats.js.errors import NotFoundError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from aira.common.v1 import events_pb2
+from aira.identity.v1 import events_pb2 as identity_events
 from services.chassis import db
 from services.chassis.events import Event, connect_nats, ensure_stream, headers_for, to_envelope
 from services.chassis.inbox import EventConsumer, Subscription

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from aira.identity.v1 import events_pb2
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from aira.identity.v1 import events_pb2
 from services.chassis import db
 from services.chassis.events import Event
 from services.chassis.jobs import Job, JobRunner, enqueue

@@ -6,10 +6,10 @@ import asyncio
 import contextlib
 from pathlib import Path
 
-from aira.identity.v1 import events_pb2
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from aira.identity.v1 import events_pb2
 from services.chassis import db
 from services.chassis.events import Event, connect_nats, decode_envelope, ensure_stream
 from services.chassis.keys import SecretKey

@@ -6,6 +6,7 @@ import grpc
 import jwt
 import orjson
 import pytest
+
 from aira.common.v1 import types_pb2
 from aira.identity.v1 import identity_pb2, identity_pb2_grpc
 
