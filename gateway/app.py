@@ -8,14 +8,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from aira.identity.v1 import identity_pb2
+from aira.identity.v1 import accounts_pb2, api_keys_pb2
 from gateway import problems
-from gateway.auth import AccessCache, AccessTokenVerifier, Principals
+from gateway.auth import AccessCache, AccessTokenVerifier, ApiKeyVerifier, Caller, Principals
 from gateway.clients import ServiceClients
 from gateway.deps import GatewayState
 from gateway.middleware import BodyLimit, BodyTooLarge, RequestContext
 from gateway.problems import Problem
-from gateway.routes import auth, projects, system
+from gateway.routes import api_keys, auth, invitations, me, projects, system
+from gateway.security_reports import SecurityReports
 from gateway.settings import GatewaySettings
 from services.chassis.principal import PrincipalSigner
 from services.chassis.service import version
@@ -28,23 +29,38 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         clients = ServiceClients(settings)
         principals = Principals(PrincipalSigner.from_keys_dir(settings.keys_path))
+        reports = SecurityReports(clients, principals)
 
         async def fetch_jwks() -> str:
-            reply = await clients.identity.GetSigningKeys(
-                identity_pb2.GetSigningKeysRequest(), metadata=principals.metadata(None)
+            reply = await clients.accounts.GetSigningKeys(
+                accounts_pb2.GetSigningKeysRequest(), metadata=principals.metadata(None)
             )
             return reply.jwks_json
+
+        async def authenticate_key(secret: str) -> Caller:
+            identity = await clients.api_keys.AuthenticateApiKey(
+                api_keys_pb2.AuthenticateApiKeyRequest(secret=secret), metadata=principals.gateway()
+            )
+            return Caller(
+                user_id=identity.user_id,
+                kind="api_key",
+                project_id=identity.project_id,
+                role=identity.role,
+                scopes=tuple(identity.scopes),
+            )
 
         app.state.aira = GatewayState(
             settings=settings,
             clients=clients,
-            tokens=AccessTokenVerifier(fetch_jwks, settings.jwks_refresh_seconds),
+            tokens=AccessTokenVerifier(fetch_jwks, settings.jwks_refresh_seconds, report=reports.report),
+            api_keys=ApiKeyVerifier(authenticate_key, settings.api_key_cache_seconds),
             principals=principals,
             access=AccessCache(settings.access_cache_seconds),
         )
         try:
             yield
         finally:
+            await reports.close()
             await clients.close()
 
     app = FastAPI(
@@ -64,9 +80,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     async def body_too_large(request, exc: BodyTooLarge):  # type: ignore[no-untyped-def]
         return problems.problem_response(413, "body-too-large", str(exc), instance=request.url.path)
 
-    app.include_router(system.router)
-    app.include_router(auth.router)
-    app.include_router(projects.router)
+    for module in (system, auth, me, projects, invitations, api_keys):
+        app.include_router(module.router)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:

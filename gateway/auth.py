@@ -1,20 +1,25 @@
-"""Who is calling: access-token verification with identity's published keys, and principals.
+"""Who is calling: access tokens checked locally with identity's keys, API keys checked by identity.
 
-Access tokens are checked locally against identity's JWKS (fetched over gRPC, cached, refetched
-when an unknown key id appears), so no request pays a round trip to identity for
-authentication. Verified tokens are remembered until they expire. For each call to a service the
-gateway mints a short-lived principal token naming the user, and for project routes their role,
-which it looks up from identity and caches for a few seconds.
+Access tokens are verified against identity's JWKS (fetched over gRPC, cached, refetched when an
+unknown key id appears), so no request pays a round trip to identity for authentication; verified
+tokens are remembered until they expire. API keys (``aira_k_…``, as ``X-API-Key`` or Bearer) are
+resolved by identity and remembered for a short while. Refusals of forged or expired tokens are
+reported to identity's security log in the background.
+
+For each call to a service the gateway mints (or reuses) a principal token naming the caller and,
+for project routes, their role, which it looks up from identity and caches for a few seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 import grpc
 import jwt
@@ -27,8 +32,9 @@ log = logging.getLogger(__name__)
 
 ISSUER = "aira-identity"
 AUDIENCE = "aira"
+API_KEY_PREFIX = "aira_k_"
 _MIN_REFETCH_SECONDS = 10.0
-_VERIFIED_CACHE_SIZE = 10_000
+_CACHE_SIZE = 10_000
 
 
 def unauthorized(detail: str, slug: str = "unauthenticated") -> ApiProblem:
@@ -37,22 +43,56 @@ def unauthorized(detail: str, slug: str = "unauthenticated") -> ApiProblem:
 
 @dataclass(frozen=True)
 class Caller:
-    """A person whose access token checked out."""
+    """A person (access token) or a person's API key, as authenticated by the gateway."""
 
     user_id: str
-    email: str
+    email: str = ""
+    kind: str = "user"  # or "api_key"
+    project_id: str | None = None  # the project an API key is bound to
+    role: str | None = None  # the key creator's role there
+    scopes: tuple[str, ...] = field(default_factory=tuple)
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _ExpiringCache(Generic[K, V]):
+    """A bounded map whose entries expire."""
+
+    def __init__(self, size: int = _CACHE_SIZE) -> None:
+        self._size = size
+        self._entries: OrderedDict[K, tuple[V, float]] = OrderedDict()
+
+    def get(self, key: K, now: float) -> V | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[1] <= now:
+            return None
+        return entry[0]
+
+    def put(self, key: K, value: V, expires: float) -> None:
+        self._entries[key] = (value, expires)
+        self._entries.move_to_end(key)
+        if len(self._entries) > self._size:
+            self._entries.popitem(last=False)
 
 
 class AccessTokenVerifier:
     """Verifies access JWTs with the keys identity publishes."""
 
-    def __init__(self, fetch_jwks: Callable[[], Awaitable[str]], refresh_seconds: float = 300.0) -> None:
+    def __init__(
+        self,
+        fetch_jwks: Callable[[], Awaitable[str]],
+        refresh_seconds: float = 300.0,
+        report: Callable[[str, str, dict], None] | None = None,
+    ) -> None:
         self._fetch = fetch_jwks
         self._refresh_seconds = refresh_seconds
+        self._report = report or (lambda *_: None)
         self._keys: dict[str, object] = {}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
-        self._verified: OrderedDict[str, tuple[Caller, float]] = OrderedDict()
+        self._verified: _ExpiringCache[str, Caller] = _ExpiringCache()
 
     async def _refresh(self, force: bool) -> None:
         async with self._lock:
@@ -80,11 +120,19 @@ class AccessTokenVerifier:
             raise unauthorized("access token signed by an unknown key", "invalid-token")
         return self._keys[kid]
 
+    def _refuse(self, token: str, slug: str, detail: str) -> ApiProblem:
+        try:
+            claimed = str(jwt.decode(token, options={"verify_signature": False}).get("sub", ""))
+        except jwt.PyJWTError:
+            claimed = ""
+        self._report("access_token_rejected", claimed, {"reason": slug})
+        return unauthorized(detail, slug)
+
     async def verify(self, token: str) -> Caller:
         """The caller the token names; 401 problem when it is forged, expired or not an access token."""
-        cached = self._verified.get(token)
-        if cached is not None and cached[1] > time.time():
-            return cached[0]
+        now = time.time()
+        if (cached := self._verified.get(token, now)) is not None:
+            return cached
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -100,20 +148,38 @@ class AccessTokenVerifier:
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise unauthorized("access token has expired", "token-expired") from exc
+            raise self._refuse(token, "token-expired", "access token has expired") from exc
         except jwt.PyJWTError as exc:
-            raise unauthorized(f"access token is not valid: {exc}", "invalid-token") from exc
+            raise self._refuse(token, "invalid-token", f"access token is not valid: {exc}") from exc
         if claims.get("typ") != "access":
-            raise unauthorized("not an access token", "invalid-token")
+            raise self._refuse(token, "invalid-token", "not an access token")
         caller = Caller(user_id=str(claims["sub"]), email=str(claims.get("email", "")))
-        self._verified[token] = (caller, float(claims["exp"]))
-        if len(self._verified) > _VERIFIED_CACHE_SIZE:
-            self._verified.popitem(last=False)
+        self._verified.put(token, caller, float(claims["exp"]))
+        return caller
+
+
+class ApiKeyVerifier:
+    """Resolves API keys through identity; answers are kept briefly, keyed by the key's hash."""
+
+    def __init__(self, authenticate: Callable[[str], Awaitable[Caller]], cache_seconds: float = 30.0) -> None:
+        self._authenticate = authenticate
+        self._cache_seconds = cache_seconds
+        self._known: _ExpiringCache[str, Caller] = _ExpiringCache()
+
+    async def verify(self, secret: str) -> Caller:
+        digest = hashlib.sha256(secret.encode()).hexdigest()
+        now = time.monotonic()
+        if (cached := self._known.get(digest, now)) is not None:
+            return cached
+        caller = await self._authenticate(secret)
+        self._known.put(digest, caller, now + self._cache_seconds)
         return caller
 
 
 class Principals:
     """Mints the principal tokens the gateway sends to services."""
+
+    GATEWAY = Principal(subject="gateway", kind="service")
 
     def __init__(self, signer: PrincipalSigner) -> None:
         self._signer = signer
@@ -124,26 +190,32 @@ class Principals:
         """gRPC metadata carrying a principal for ``caller`` (anonymous when None)."""
         if caller is None:
             principal = Principal.anonymous()
+        elif caller.kind == "api_key":
+            principal = Principal(
+                subject=caller.user_id,
+                kind="api_key",
+                project_id=caller.project_id,
+                role=caller.role,
+                scopes=caller.scopes,
+            )
         else:
             principal = Principal(subject=caller.user_id, kind="user", project_id=project_id, role=role)
         return ((METADATA_KEY, self._signer.mint(principal)),)
+
+    def gateway(self) -> tuple[tuple[str, str], ...]:
+        """Metadata for the gateway's own calls (key checks, security reports)."""
+        return ((METADATA_KEY, self._signer.mint(self.GATEWAY)),)
 
 
 class AccessCache:
     """Remembers users' project roles for a few seconds; misses ask identity."""
 
-    def __init__(self, ttl_seconds: float, max_entries: int = 50_000) -> None:
+    def __init__(self, ttl_seconds: float) -> None:
         self._ttl = ttl_seconds
-        self._max = max_entries
-        self._entries: OrderedDict[tuple[str, str], tuple[str, float]] = OrderedDict()
+        self._entries: _ExpiringCache[tuple[str, str], str] = _ExpiringCache(50_000)
 
     def get(self, user_id: str, project_id: str) -> str | None:
-        entry = self._entries.get((user_id, project_id))
-        if entry is None or entry[1] < time.monotonic():
-            return None
-        return entry[0]
+        return self._entries.get((user_id, project_id), time.monotonic())
 
     def put(self, user_id: str, project_id: str, role: str) -> None:
-        self._entries[(user_id, project_id)] = (role, time.monotonic() + self._ttl)
-        if len(self._entries) > self._max:
-            self._entries.popitem(last=False)
+        self._entries.put((user_id, project_id), role, time.monotonic() + self._ttl)

@@ -6,12 +6,24 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from aira.agents.v1 import audit_pb2, audit_pb2_grpc
 from aira.common.v1 import service_info_pb2
-from aira.identity.v1 import identity_pb2, identity_pb2_grpc
+from aira.identity.v1 import (
+    accounts_pb2,
+    accounts_pb2_grpc,
+    api_keys_pb2,
+    api_keys_pb2_grpc,
+    projects_pb2,
+    projects_pb2_grpc,
+)
 from services.chassis.grpc_client import ServiceClient, open_channel
 from services.chassis.settings import SERVICES, Settings
 
-_CONTRACTS = {
-    "identity": [identity_pb2.DESCRIPTOR.services_by_name["Identity"]],
+# The contracts each service serves (their side-effect-free methods are retried on UNAVAILABLE).
+CONTRACTS = {
+    "identity": [
+        accounts_pb2.DESCRIPTOR.services_by_name["Accounts"],
+        projects_pb2.DESCRIPTOR.services_by_name["Projects"],
+        api_keys_pb2.DESCRIPTOR.services_by_name["ApiKeys"],
+    ],
     "agents": [audit_pb2.DESCRIPTOR.services_by_name["AuditLog"]],
 }
 _COMMON = [
@@ -25,10 +37,13 @@ class ServiceClients:
 
     def __init__(self, settings: Settings) -> None:
         self.channels = {
-            name: open_channel(settings.grpc_target(name), [*_CONTRACTS.get(name, []), *_COMMON]) for name in SERVICES
+            name: open_channel(settings.grpc_target(name), [*CONTRACTS.get(name, []), *_COMMON]) for name in SERVICES
         }
         deadline = settings.grpc_deadline_seconds
-        self.identity = ServiceClient(identity_pb2_grpc.IdentityStub(self.channels["identity"]), deadline)
+        identity = self.channels["identity"]
+        self.accounts = ServiceClient(accounts_pb2_grpc.AccountsStub(identity), deadline)
+        self.projects = ServiceClient(projects_pb2_grpc.ProjectsStub(identity), deadline)
+        self.api_keys = ServiceClient(api_keys_pb2_grpc.ApiKeysStub(identity), deadline)
         self.audit_log = ServiceClient(audit_pb2_grpc.AuditLogStub(self.channels["agents"]), deadline)
         self.health = {
             name: ServiceClient(health_pb2_grpc.HealthStub(channel), deadline)

@@ -9,8 +9,16 @@ from typing import Annotated
 import grpc
 from fastapi import Depends, Header, Request
 
-from aira.identity.v1 import identity_pb2
-from gateway.auth import AccessCache, AccessTokenVerifier, Caller, Principals, unauthorized
+from aira.identity.v1 import projects_pb2
+from gateway.auth import (
+    API_KEY_PREFIX,
+    AccessCache,
+    AccessTokenVerifier,
+    ApiKeyVerifier,
+    Caller,
+    Principals,
+    unauthorized,
+)
 from gateway.clients import ServiceClients
 from gateway.problems import ApiProblem
 from gateway.settings import GatewaySettings
@@ -22,6 +30,7 @@ class GatewayState:
     settings: GatewaySettings
     clients: ServiceClients
     tokens: AccessTokenVerifier
+    api_keys: ApiKeyVerifier
     principals: Principals
     access: AccessCache
 
@@ -34,14 +43,23 @@ async def state(request: Request) -> GatewayState:
 State = Annotated[GatewayState, Depends(state)]
 
 
-async def caller(gateway: State, authorization: Annotated[str | None, Header()] = None) -> Caller:
-    """The signed-in caller; 401 problem without a valid Bearer access token."""
+async def caller(
+    gateway: State,
+    authorization: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> Caller:
+    """The signed-in caller: a Bearer access token, or an API key (X-API-Key or Bearer); else 401."""
+    if x_api_key:
+        return await gateway.api_keys.verify(x_api_key.strip())
     if not authorization:
-        raise unauthorized("send an access token as 'Authorization: Bearer <token>'")
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+        raise unauthorized("send an access token as 'Authorization: Bearer <token>', or an API key as X-API-Key")
+    scheme, _, credential = authorization.partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential:
         raise unauthorized("the Authorization header must be 'Bearer <token>'", "invalid-token")
-    return await gateway.tokens.verify(token.strip())
+    if credential.startswith(API_KEY_PREFIX):
+        return await gateway.api_keys.verify(credential)
+    return await gateway.tokens.verify(credential)
 
 
 CallerDep = Annotated[Caller, Depends(caller)]
@@ -71,18 +89,28 @@ def project_id_of(raw: str) -> str:
         raise ApiProblem(404, "project-not-found", "project not found") from exc
 
 
+def _not_found() -> ApiProblem:
+    return ApiProblem(404, "project-not-found", "project not found")
+
+
 async def project_metadata(gateway: GatewayState, who: Caller, project_id: str) -> tuple[tuple[str, str], ...]:
-    """A principal for ``who`` acting in ``project_id`` with their role; 404 for non-members."""
+    """A principal for ``who`` acting in ``project_id`` with their role; 404 for non-members.
+
+    For services other than identity, which cannot look roles up themselves.
+    """
+    if who.kind == "api_key":
+        if who.project_id != project_id:
+            raise _not_found()
+        return gateway.principals.metadata(who)
     role = gateway.access.get(who.user_id, project_id)
     if role is None:
         try:
-            access = await gateway.clients.identity.ResolveAccess(
-                identity_pb2.ResolveAccessRequest(project_id=project_id),
-                metadata=gateway.principals.metadata(who),
+            access = await gateway.clients.projects.ResolveAccess(
+                projects_pb2.ProjectRef(project_id=project_id), metadata=gateway.principals.metadata(who)
             )
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.NOT_FOUND:
-                raise ApiProblem(404, "project-not-found", "project not found") from exc
+                raise _not_found() from exc
             raise
         role = access.role
         gateway.access.put(who.user_id, project_id, role)

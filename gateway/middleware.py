@@ -49,7 +49,14 @@ class RequestContext:
         offered = _header(scope, b"x-request-id")
         request_id = offered if offered and _REQUEST_ID.match(offered) else uuid7().hex
         trace = context.trace_from_traceparent(_header(scope, b"traceparent")) or context.new_trace_id()
-        tokens = (context.request_id.set(request_id), context.trace_id.set(trace))
+        client = scope.get("client")
+        agent = _header(scope, b"user-agent")
+        tokens = (
+            context.request_id.set(request_id),
+            context.trace_id.set(trace),
+            context.client_ip.set(client[0] if client else None),
+            context.user_agent.set(agent[:512] if agent else None),
+        )
         started = time.perf_counter()
         status = 500
 
@@ -76,8 +83,10 @@ class RequestContext:
                     "ms": round((time.perf_counter() - started) * 1000, 2),
                 },
             )
-            context.request_id.reset(tokens[0])
-            context.trace_id.reset(tokens[1])
+            for var, token in zip(
+                (context.request_id, context.trace_id, context.client_ip, context.user_agent), tokens, strict=True
+            ):
+                var.reset(token)
 
 
 class BodyTooLarge(Exception):

@@ -49,6 +49,7 @@ TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     413: "Request body too large",
+    423: "Locked",
     415: "Unsupported media type",
     422: "The request is not valid",
     429: "Too many requests",
@@ -140,6 +141,8 @@ def from_grpc(exc: grpc.aio.AioRpcError, instance: str) -> Response:
         )
     attached.pop("detail", None)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 429 and "retry_after" in attached:
+        headers = {"Retry-After": str(attached["retry_after"])}
     return problem_response(status, slug or "error", exc.details(), instance=instance, headers=headers, **attached)
 
 

@@ -1,23 +1,37 @@
 """Request and response bodies of the REST API, and their translation from contracts.
 
 Request models are strict and forbid unknown fields, so a typo is an error, not a silent no-op.
+Responses are built from the service's protobuf reply (:func:`from_proto`) and shaped by the
+response models, which also document the API.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from google.protobuf.json_format import MessageToDict
+from google.protobuf.message import Message
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from aira.agents.v1 import audit_pb2
-from aira.identity.v1 import identity_pb2
-from services.chassis.proto_values import from_timestamp
+Role = Literal["owner", "admin", "product_manager", "member", "stakeholder", "viewer"]
+Plan = Literal["trial", "team", "business"]
+Provider = Literal["github", "bitbucket", "jira", "slack", "telegram"]
+IssueStatus = Literal["open", "in_progress", "resolved", "closed"]
+IssuePriority = Literal["low", "medium", "high", "critical"]
+Scope = Literal["read", "write", "sources:write", "admin"]
+
+
+def from_proto(message: Message) -> dict[str, Any]:
+    """A reply as JSON-ready fields, named as in the contract, with empty values kept."""
+    return MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
 
 
 class StrictBody(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# --- requests ------------------------------------------------------------------------------
 
 
 class SignUpIn(StrictBody):
@@ -31,10 +45,115 @@ class LoginIn(StrictBody):
     password: str = Field(min_length=1, max_length=1024)
 
 
+class RefreshIn(StrictBody):
+    refresh_token: str = Field(min_length=1, max_length=512)
+
+
+class LogoutIn(StrictBody):
+    refresh_token: str = Field(min_length=1, max_length=512)
+    everywhere: bool = False
+
+
+class TokenIn(StrictBody):
+    token: str = Field(min_length=1, max_length=512)
+
+
+class MagicLinkIn(StrictBody):
+    email: EmailStr = Field(max_length=320)
+    next_path: str = Field(default="/", max_length=2048)
+
+
+class PasswordResetIn(StrictBody):
+    email: EmailStr = Field(max_length=320)
+
+
+class PasswordResetConfirmIn(StrictBody):
+    email: EmailStr = Field(max_length=320)
+    code: str = Field(min_length=1, max_length=16)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+class ChangePasswordIn(StrictBody):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+class UpdateMeIn(StrictBody):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class PreferencesIn(StrictBody):
+    preferences: dict[str, Any]
+
+
 class ProjectIn(StrictBody):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=10_000)
     vision: str = Field(default="", max_length=10_000)
+
+
+class ProjectPatch(StrictBody):
+    name: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=10_000)
+    vision: str | None = Field(default=None, max_length=10_000)
+    onboarding_mode: Literal["manual", "guided", "automatic"] | None = None
+
+
+class RoleIn(StrictBody):
+    role: Role
+
+
+class OwnershipIn(StrictBody):
+    user_id: str = Field(min_length=1, max_length=64)
+
+
+class InvitationIn(StrictBody):
+    email: EmailStr = Field(max_length=320)
+    role: Role = "member"
+
+
+class SettingsPatch(StrictBody):
+    timezone: str | None = Field(default=None, max_length=64)
+    llm_provider: Literal["auto", "offline", "anthropic"] | None = None
+    llm_model: str | None = Field(default=None, max_length=100)
+    heartbeat_enabled: bool | None = None
+    auto_rebalance_mode: Literal["off", "suggest", "auto_with_approval"] | None = None
+    pr_automation_enabled: bool | None = None
+    allow_parallel_sprints: bool | None = None
+
+
+class BillingIn(StrictBody):
+    plan: Plan
+
+
+class IntegrationIn(StrictBody):
+    config: dict[str, Any] = Field(default_factory=dict)
+    secrets: dict[str, str] | None = Field(
+        default=None, description="Replaces every stored secret; leave out to keep the stored ones."
+    )
+
+
+class IssueIn(StrictBody):
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=10_000)
+    priority: IssuePriority = "medium"
+
+
+class IssuePatch(StrictBody):
+    title: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=10_000)
+    status: IssueStatus | None = None
+    priority: IssuePriority | None = None
+
+
+class ApiKeyIn(StrictBody):
+    project_id: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=100)
+    scopes: list[Scope] = Field(min_length=1, max_length=4)
+    expires_in_days: int = Field(default=90, ge=1, le=365)
+
+
+# --- responses -----------------------------------------------------------------------------
 
 
 class UserOut(BaseModel):
@@ -43,6 +162,8 @@ class UserOut(BaseModel):
     name: str
     status: str
     is_admin: bool
+    email_verified: bool
+    has_password: bool
     created_at: datetime
 
 
@@ -52,6 +173,27 @@ class TokenPairOut(BaseModel):
     token_type: str
     expires_in: int
     user: UserOut
+    next_path: str | None = Field(default=None, description="Where to go next (magic links)")
+
+
+class AuditEntryOut(BaseModel):
+    id: str
+    event_type: str
+    ip: str
+    user_agent: str
+    details: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryOut]
+    next_cursor: str | None
+
+
+class PreferencesOut(BaseModel):
+    project_id: str
+    preferences: dict[str, Any] = Field(default_factory=dict)
+    updated_at: datetime | None = None
 
 
 class ProjectOut(BaseModel):
@@ -62,12 +204,115 @@ class ProjectOut(BaseModel):
     onboarding_mode: str
     created_by: str
     created_at: datetime
+    updated_at: datetime
     role: str
 
 
 class ProjectPage(BaseModel):
     items: list[ProjectOut]
     next_cursor: str | None
+
+
+class MemberOut(BaseModel):
+    user_id: str
+    name: str
+    email: str
+    role: str
+    joined_at: datetime
+
+
+class MemberList(BaseModel):
+    items: list[MemberOut]
+
+
+class InvitationOut(BaseModel):
+    id: str
+    project_id: str
+    project_name: str
+    email: str
+    role: str
+    status: str
+    invited_by: str
+    invited_by_name: str
+    expires_at: datetime
+    created_at: datetime
+
+
+class InvitationList(BaseModel):
+    items: list[InvitationOut]
+
+
+class SettingsOut(BaseModel):
+    project_id: str
+    timezone: str
+    llm_provider: str
+    llm_model: str
+    heartbeat_enabled: bool
+    auto_rebalance_mode: str
+    pr_automation_enabled: bool
+    allow_parallel_sprints: bool
+    updated_at: datetime
+
+
+class BillingOut(BaseModel):
+    project_id: str
+    plan: str
+    trial_started_at: datetime
+    trial_ends_at: datetime
+    is_trial_active: bool
+    trial_days_left: int
+    plan_changed_at: datetime | None = None
+
+
+class IntegrationOut(BaseModel):
+    provider: str
+    config: dict[str, Any] = Field(default_factory=dict)
+    secret_hints: dict[str, str] = Field(default_factory=dict, description="Last characters of each secret")
+    status: str
+    updated_at: datetime
+
+
+class IntegrationList(BaseModel):
+    items: list[IntegrationOut]
+
+
+class IssueOut(BaseModel):
+    id: str
+    project_id: str
+    title: str
+    description: str
+    status: str
+    priority: str
+    reporter_id: str
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None = None
+
+
+class IssuePage(BaseModel):
+    items: list[IssueOut]
+    next_cursor: str | None
+
+
+class ApiKeyOut(BaseModel):
+    id: str
+    project_id: str
+    name: str
+    scopes: list[str]
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class CreatedApiKeyOut(BaseModel):
+    key: ApiKeyOut
+    secret: str = Field(description="The key itself. Shown once: store it now.")
+
+
+class ApiKeyList(BaseModel):
+    items: list[ApiKeyOut]
 
 
 class ActorOut(BaseModel):
@@ -82,8 +327,8 @@ class EventOut(BaseModel):
     entity_type: str
     entity_id: str
     action: str
-    changes: dict[str, Any] | None
-    snapshot: dict[str, Any] | None
+    changes: dict[str, Any] | None = None
+    snapshot: dict[str, Any] | None = None
     actor: ActorOut
     occurred_at: datetime
     recorded_at: datetime
@@ -94,51 +339,7 @@ class EventPage(BaseModel):
     next_cursor: str | None
 
 
-def user_out(user: identity_pb2.User) -> UserOut:
-    return UserOut(
-        id=user.id,
-        email=user.email,
-        name=user.name,
-        status=user.status,
-        is_admin=user.is_admin,
-        created_at=from_timestamp(user.created_at),
-    )
-
-
-def token_pair_out(pair: identity_pb2.TokenPair) -> TokenPairOut:
-    return TokenPairOut(
-        access_token=pair.access_token,
-        refresh_token=pair.refresh_token,
-        token_type=pair.token_type,
-        expires_in=pair.expires_in,
-        user=user_out(pair.user),
-    )
-
-
-def project_out(project: identity_pb2.Project) -> ProjectOut:
-    return ProjectOut(
-        id=project.id,
-        name=project.name,
-        description=project.description,
-        vision=project.vision,
-        onboarding_mode=project.onboarding_mode,
-        created_by=project.created_by,
-        created_at=from_timestamp(project.created_at),
-        role=project.role,
-    )
-
-
-def event_out(event: audit_pb2.AuditEvent) -> EventOut:
-    return EventOut(
-        id=event.id,
-        sequence=event.sequence,
-        event_type=event.event_type,
-        entity_type=event.entity_type,
-        entity_id=event.entity_id,
-        action=event.action,
-        changes=MessageToDict(event.changes) if event.HasField("changes") else None,
-        snapshot=MessageToDict(event.snapshot) if event.HasField("snapshot") else None,
-        actor=ActorOut(type=event.actor.type, id=event.actor.id),
-        occurred_at=from_timestamp(event.occurred_at),
-        recorded_at=from_timestamp(event.recorded_at),
-    )
+def page_of(reply: Message) -> dict[str, Any]:
+    """``{items, next_cursor}`` from a list reply with a ``page`` field."""
+    body = from_proto(reply)
+    return {"items": body.get("items", []), "next_cursor": body.get("page", {}).get("next_cursor") or None}

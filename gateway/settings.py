@@ -13,7 +13,8 @@ class GatewaySettings(Settings):
     jwks_refresh_seconds: float = 300.0
     # How long the gateway trusts a project role it looked up (role changes apply within this).
     access_cache_seconds: float = 5.0
-    public_url: str | None = Field(default=None, description="External base URL, when behind a proxy.")
+    # How long the gateway trusts an API key it resolved (revocation applies within this).
+    api_key_cache_seconds: float = 30.0
     forwarded_allow_ips: str | None = Field(
         default=None,
         description="Proxies whose X-Forwarded-* headers are trusted (e.g. '10.0.0.0/8'); none by default.",

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from grpc_health.v1 import health_pb2
 
-from aira.identity.v1 import identity_pb2
+from aira.identity.v1 import accounts_pb2
 from gateway.deps import State
 
 router = APIRouter(tags=["system"])
@@ -53,8 +53,8 @@ async def readyz(gateway: State) -> JSONResponse:
 
 @router.get("/.well-known/jwks.json", summary="Keys that verify Aira access tokens (RFC 7517)")
 async def jwks(gateway: State) -> Response:
-    keys = await gateway.clients.identity.GetSigningKeys(
-        identity_pb2.GetSigningKeysRequest(), metadata=gateway.principals.metadata(None)
+    keys = await gateway.clients.accounts.GetSigningKeys(
+        accounts_pb2.GetSigningKeysRequest(), metadata=gateway.principals.metadata(None)
     )
     return Response(
         orjson.dumps(orjson.loads(keys.jwks_json)),

@@ -26,7 +26,8 @@ class Action(StrEnum):
     READ = "read"  # see every resource of the project
     REQUEST_REPORTS = "request_reports"  # ask the assistant for reports and answers
     WORK_ON_TASKS = "work_on_tasks"  # update tasks, progress, chat
-    PLAN = "plan"  # sources, features, tasks, sprints
+    MANAGE_SOURCES = "manage_sources"  # add, change and remove sources
+    PLAN = "plan"  # insights, features, tasks, sprints
     APPROVE_REBALANCE = "approve_rebalance"
     MANAGE_PROJECT = "manage_project"  # settings, description, integrations
     MANAGE_MEMBERS = "manage_members"  # invite, change roles, remove
@@ -34,6 +35,9 @@ class Action(StrEnum):
     TRANSFER_OWNERSHIP = "transfer_ownership"
     DELETE_PROJECT = "delete_project"
 
+
+# Principals that act through a credential limited by scopes.
+SCOPED_KINDS = frozenset({"api_key", "mcp"})
 
 _ALL = frozenset(Role)
 _WORKERS = frozenset({Role.OWNER, Role.ADMIN, Role.PRODUCT_MANAGER, Role.MEMBER})
@@ -45,6 +49,7 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.READ: _ALL,
     Action.REQUEST_REPORTS: _WORKERS | {Role.STAKEHOLDER},
     Action.WORK_ON_TASKS: _WORKERS,
+    Action.MANAGE_SOURCES: _PLANNERS,
     Action.PLAN: _PLANNERS,
     Action.APPROVE_REBALANCE: _PLANNERS,
     Action.MANAGE_PROJECT: _ADMINS,
@@ -55,9 +60,43 @@ MATRIX: dict[Action, frozenset[Role]] = {
 }
 
 
+# API key (and MCP token) scopes: the action that decides whether a role may grant the scope,
+# and the actions the scope covers. A scoped principal may act only where its role *and* one of
+# its scopes allow, so a key can never do more than its creator's current role.
+SCOPES: dict[str, tuple[Action, frozenset[Action]]] = {
+    "read": (Action.READ, frozenset({Action.READ})),
+    "write": (
+        Action.WORK_ON_TASKS,
+        frozenset(
+            {
+                Action.READ,
+                Action.REQUEST_REPORTS,
+                Action.WORK_ON_TASKS,
+                Action.MANAGE_SOURCES,
+                Action.PLAN,
+                Action.APPROVE_REBALANCE,
+            }
+        ),
+    ),
+    "sources:write": (Action.MANAGE_SOURCES, frozenset({Action.READ, Action.MANAGE_SOURCES})),
+    # Deleting a project or handing it over always needs a person signed in.
+    "admin": (Action.MANAGE_PROJECT, frozenset(Action) - {Action.DELETE_PROJECT, Action.TRANSFER_OWNERSHIP}),
+}
+
+
 def allows(role: str | None, action: Action) -> bool:
     """Whether ``role`` may perform ``action``."""
     return role in MATRIX[action]
+
+
+def scopes_cover(scopes: tuple[str, ...], action: Action) -> bool:
+    """Whether any of ``scopes`` covers ``action``."""
+    return any(action in SCOPES[s][1] for s in scopes if s in SCOPES)
+
+
+def grantable_scopes(role: str) -> set[str]:
+    """The scopes a member with ``role`` may put on a key they create."""
+    return {scope for scope, (deciding, _) in SCOPES.items() if allows(role, deciding)}
 
 
 def require(principal: Principal | None, project_id: str, action: Action) -> Principal:
@@ -71,6 +110,12 @@ def require(principal: Principal | None, project_id: str, action: Action) -> Pri
         raise NotFound("project not found", slug="project-not-found")
     if not allows(principal.role, action):
         raise PermissionDenied(f"role {principal.role!r} may not {action.value.replace('_', ' ')}")
+    if principal.kind in SCOPED_KINDS and not scopes_cover(principal.scopes, action):
+        granted = ", ".join(principal.scopes) or "none"
+        raise PermissionDenied(
+            f"this credential's scopes ({granted}) do not allow {action.value.replace('_', ' ')}",
+            slug="insufficient-scope",
+        )
     return principal
 
 

@@ -20,6 +20,9 @@ principal: ContextVar[Principal | None] = ContextVar("aira_principal", default=N
 principal_token: ContextVar[str | None] = ContextVar("aira_principal_token", default=None)
 # Idempotency key of the current mutating call, if the caller sent one.
 idempotency_key: ContextVar[str | None] = ContextVar("aira_idempotency_key", default=None)
+# Where the person behind the call is, as the gateway saw them (for security logs and rate limits).
+client_ip: ContextVar[str | None] = ContextVar("aira_client_ip", default=None)
+user_agent: ContextVar[str | None] = ContextVar("aira_user_agent", default=None)
 
 
 def new_trace_id() -> str:

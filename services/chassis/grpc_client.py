@@ -18,7 +18,13 @@ from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.descriptor_pb2 import MethodOptions
 
 from services.chassis import context
-from services.chassis.grpc_server import IDEMPOTENCY_KEY, REQUEST_ID_KEY, TRACEPARENT_KEY
+from services.chassis.grpc_server import (
+    CLIENT_IP_KEY,
+    IDEMPOTENCY_KEY,
+    REQUEST_ID_KEY,
+    TRACEPARENT_KEY,
+    USER_AGENT_KEY,
+)
 from services.chassis.principal import METADATA_KEY
 
 
@@ -59,6 +65,10 @@ def outgoing_metadata(explicit: Sequence[tuple[str, str]] = ()) -> tuple[tuple[s
         extra.append((TRACEPARENT_KEY, context.traceparent(trace)))
     if IDEMPOTENCY_KEY not in present and (key := context.idempotency_key.get()):
         extra.append((IDEMPOTENCY_KEY, key))
+    if CLIENT_IP_KEY not in present and (ip := context.client_ip.get()):
+        extra.append((CLIENT_IP_KEY, ip))
+    if USER_AGENT_KEY not in present and (agent := context.user_agent.get()):
+        extra.append((USER_AGENT_KEY, agent))
     return (*explicit, *extra)
 
 

@@ -38,6 +38,8 @@ PROBLEM_METADATA_KEY = "aira-problem"
 REQUEST_ID_KEY = "x-request-id"
 TRACEPARENT_KEY = "traceparent"
 IDEMPOTENCY_KEY = "idempotency-key"
+CLIENT_IP_KEY = "x-client-ip"
+USER_AGENT_KEY = "x-user-agent"
 OPEN_METHOD_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 # Health names: "" and each service follow readiness (database reachable); this one only says
 # the process is alive, for liveness probes that must not restart pods during a database outage.
@@ -105,6 +107,8 @@ class PrincipalInterceptor(grpc.aio.ServerInterceptor):
                     context.trace_id,
                     context.trace_id.set(context.trace_from_traceparent(metadata.get(TRACEPARENT_KEY))),
                 ),
+                (context.client_ip, context.client_ip.set(metadata.get(CLIENT_IP_KEY))),
+                (context.user_agent, context.user_agent.set(metadata.get(USER_AGENT_KEY))),
             ]
             try:
                 yield

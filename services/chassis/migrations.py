@@ -212,3 +212,10 @@ async def current_revision(conn: AsyncConnection, schema: str) -> str:
     """The Alembic revision ``schema`` is at (empty before the first migration)."""
     result = await conn.execute(text(f"SELECT version_num FROM {_ident(schema)}.alembic_version"))
     return result.scalar_one_or_none() or ""
+
+
+def head_revision(service: str) -> str:
+    """The newest revision among ``service``'s migration scripts."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(service)).get_current_head() or ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from typing import Any
 
 import orjson
@@ -39,3 +40,13 @@ def decode_cursor(cursor: str) -> dict[str, Any] | None:
     if not isinstance(position, dict):
         raise InvalidArgument("cursor is not valid", slug="invalid-cursor")
     return position
+
+
+def cursor_id(position: dict[str, Any] | None, key: str) -> uuid.UUID | None:
+    """The UUID a cursor stored under ``key`` (None for the first page); InvalidArgument on garbage."""
+    if position is None:
+        return None
+    try:
+        return uuid.UUID(str(position.get(key)))
+    except ValueError as exc:
+        raise InvalidArgument("cursor is not valid", slug="invalid-cursor") from exc

@@ -24,7 +24,7 @@ METADATA_KEY = "x-aira-principal"
 ISSUER = "aira-gateway"
 AUDIENCE = "aira-internal"
 DEFAULT_TTL_SECONDS = 120
-KINDS = frozenset({"user", "api_key", "service", "anonymous"})
+KINDS = frozenset({"user", "api_key", "mcp", "service", "anonymous"})
 _CACHE_SIZE = 10_000
 
 
@@ -40,8 +40,8 @@ class Principal:
 
     @property
     def user_id(self) -> uuid.UUID | None:
-        """The user behind the call (people and their API keys), else None."""
-        if self.kind in ("user", "api_key"):
+        """The user behind the call (people, their API keys and MCP grants), else None."""
+        if self.kind in ("user", "api_key", "mcp"):
             return uuid.UUID(self.subject)
         return None
 

@@ -62,6 +62,16 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
 
+    # Secrets at rest and outgoing mail.
+    encryption_key_id: str = Field(default="k1", description="Key id that seals new secrets (rotate by bumping).")
+    smtp_url: str | None = Field(
+        default=None, description="smtp:// or smtps:// URL; without it mail goes to <home>/mailbox."
+    )
+    mail_from: str = "Aira <no-reply@aira.local>"
+    public_url: str | None = Field(
+        default=None, description="Base URL people open (links in emails); default the gateway URL."
+    )
+
     # Bus.
     stream_replicas: int = 1
     stream_max_age_days: int = 30
@@ -70,6 +80,11 @@ class Settings(BaseSettings):
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @property
+    def mailbox_path(self) -> Path:
+        """Folder of the development mailbox."""
+        return self.home / "mailbox"
 
     @property
     def keys_path(self) -> Path:
@@ -88,6 +103,11 @@ class Settings(BaseSettings):
             return self.grpc_listen
         port = self.grpc_port_base + 1 + SERVICES.index(service)
         return f"{self.grpc_host}:{port}"
+
+    @property
+    def public_base_url(self) -> str:
+        """Where people reach Aira: ``public_url`` when set, else the gateway's own URL."""
+        return (self.public_url or self.gateway_url).rstrip("/")
 
     @property
     def gateway_url(self) -> str:

@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from typing import Any
 
-from aira.identity.v1 import identity_pb2, identity_pb2_grpc
+from aira.identity.v1 import (
+    accounts_pb2,
+    accounts_pb2_grpc,
+    api_keys_pb2,
+    api_keys_pb2_grpc,
+    projects_pb2,
+    projects_pb2_grpc,
+)
+from services.chassis.mail import create_mailer
+from services.chassis.secretbox import SecretBox
 from services.chassis.service import ServiceContext, ServiceParts, ServiceSpec, run
-from services.identity import models
+from services.identity import models, repository
 from services.identity.accounts import Accounts
-from services.identity.grpc_api import IdentityServicer
+from services.identity.api_keys import ApiKeys
+from services.identity.emails import SEND_EMAIL, Emails
+from services.identity.grpc_api.accounts import AccountsServicer
+from services.identity.grpc_api.api_keys import ApiKeysServicer
+from services.identity.grpc_api.projects import ProjectsServicer
+from services.identity.integrations import Integrations
+from services.identity.members import Invitations
 from services.identity.passwords import Passwords
+from services.identity.rate_limits import RateLimiter
+from services.identity.security_log import SecurityLog
+from services.identity.sessions import Sessions
 from services.identity.settings import IdentitySettings
 from services.identity.tokens import AccessTokens
+
+PURGE_INTERVAL_SECONDS = 3600
+
+
+def _servicer(contract: Any, stubs: Any, name: str, servicer: Any) -> tuple[Any, Any, str]:
+    """(add function, servicer, full service name) for ``ServiceParts.servicers``."""
+    add = getattr(stubs, f"add_{name}Servicer_to_server")
+    return add, servicer, contract.DESCRIPTOR.services_by_name[name].full_name
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
@@ -19,16 +47,64 @@ def build(ctx: ServiceContext) -> ServiceParts:
     assert isinstance(settings, IdentitySettings)
     access_tokens = AccessTokens.from_keys_dir(settings.keys_path, settings.access_token_ttl_seconds)
     passwords = Passwords(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism)
-    accounts = Accounts(passwords, access_tokens, timedelta(seconds=settings.refresh_token_ttl_seconds))
-    servicer = IdentityServicer(ctx.uow, ctx.reader, accounts, access_tokens)
+    security_log = SecurityLog(ctx.uow)
+    limiter = RateLimiter(ctx.uow, enabled=settings.rate_limits_enabled)
+    emails = Emails(
+        SecretBox(ctx.secret, "outgoing-mail", settings.encryption_key_id),
+        create_mailer(settings.smtp_url, settings.mail_from, settings.mailbox_path),
+        settings.public_base_url,
+    )
+    sessions = Sessions(ctx.uow, access_tokens, timedelta(seconds=settings.refresh_token_ttl_seconds), security_log)
+    accounts = Accounts(
+        uow_factory=ctx.uow,
+        passwords=passwords,
+        sessions=sessions,
+        emails=emails,
+        security_log=security_log,
+        limiter=limiter,
+        secret=ctx.secret,
+    )
+
+    async def purge_expired(stop: asyncio.Event) -> None:
+        """Hourly: forget spent one-time credentials and closed rate-limit windows."""
+        while not stop.is_set():
+            async with ctx.uow() as uow:
+                await repository.purge_expired_credentials(uow)
+                await uow.commit()
+            await limiter.purge()
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=PURGE_INTERVAL_SECONDS)
+            except TimeoutError:
+                pass
+
     return ServiceParts(
         servicers=[
-            (
-                identity_pb2_grpc.add_IdentityServicer_to_server,
-                servicer,
-                identity_pb2.DESCRIPTOR.services_by_name["Identity"].full_name,
-            )
-        ]
+            _servicer(
+                accounts_pb2,
+                accounts_pb2_grpc,
+                "Accounts",
+                AccountsServicer(ctx.uow, ctx.reader, accounts, access_tokens, security_log),
+            ),
+            _servicer(
+                projects_pb2,
+                projects_pb2_grpc,
+                "Projects",
+                ProjectsServicer(
+                    ctx.uow,
+                    ctx.reader,
+                    Invitations(emails, security_log),
+                    Integrations(SecretBox(ctx.secret, "integration-secrets", settings.encryption_key_id)),
+                ),
+            ),
+            _servicer(
+                api_keys_pb2,
+                api_keys_pb2_grpc,
+                "ApiKeys",
+                ApiKeysServicer(ctx.uow, ctx.reader, ApiKeys(security_log)),
+            ),
+        ],
+        job_handlers={SEND_EMAIL: emails.send},
+        background=[purge_expired],
     )
 
 

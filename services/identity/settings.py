@@ -12,3 +12,4 @@ class IdentitySettings(Settings):
     argon2_memory_kib: int = 19 * 1024
     argon2_time_cost: int = 2
     argon2_parallelism: int = 1
+    rate_limits_enabled: bool = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import time
 import uuid
@@ -15,26 +16,38 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from services.chassis import keys as keyfiles
 from services.chassis.ids import uuid7
+from services.chassis.keys import SecretKey
 
 ISSUER = "aira-identity"
 AUDIENCE = "aira"
 
 
 @dataclass(frozen=True)
-class RefreshToken:
-    token: str  # given to the client once
+class SecretToken:
+    token: str  # given to its holder once (in a reply or an email)
     token_hash: str  # what is stored
 
 
-def new_refresh_token() -> RefreshToken:
-    """A fresh 256-bit refresh token and its SHA-256."""
+def new_secret_token() -> SecretToken:
+    """A fresh 256-bit token and its SHA-256 (refresh tokens, email links, invitations)."""
     token = secrets.token_urlsafe(32)
-    return RefreshToken(token=token, token_hash=hash_token(token))
+    return SecretToken(token=token, token_hash=hash_token(token))
 
 
 def hash_token(token: str) -> str:
     """SHA-256 hex of a token; tokens have 256 bits of entropy, so a fast hash is enough."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_code() -> str:
+    """A six-digit one-time code."""
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+def hash_code(secret: SecretKey, owner: uuid.UUID, code: str) -> str:
+    """HMAC of a six-digit code bound to its owner: a million codes cannot be tried offline."""
+    key = secret.derive("one-time-codes")
+    return hmac.new(key, f"{owner}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
 class AccessTokens:
@@ -54,10 +67,10 @@ class AccessTokens:
             ttl_seconds,
         )
 
-    def issue(self, user_id: uuid.UUID, email: str) -> str:
-        """A signed access token for ``user_id``."""
+    def issue(self, user_id: uuid.UUID, email: str, session_id: uuid.UUID | None = None) -> str:
+        """A signed access token for ``user_id`` (``sid``: the refresh family it belongs to)."""
         now = int(time.time())
-        claims = {
+        claims: dict[str, object] = {
             "iss": ISSUER,
             "aud": AUDIENCE,
             "sub": str(user_id),
@@ -67,6 +80,8 @@ class AccessTokens:
             "exp": now + self.ttl_seconds,
             "jti": str(uuid7()),
         }
+        if session_id is not None:
+            claims["sid"] = str(session_id)
         return jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self._kid})
 
     def jwks_json(self) -> str:

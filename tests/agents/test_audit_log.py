@@ -10,7 +10,7 @@ import pytest
 
 from aira.agents.v1 import audit_pb2, audit_pb2_grpc
 from aira.common.v1 import types_pb2
-from aira.identity.v1 import events_pb2, identity_pb2, identity_pb2_grpc
+from aira.identity.v1 import accounts_pb2, accounts_pb2_grpc, events_pb2, projects_pb2, projects_pb2_grpc
 from services.chassis.events import Event, connect_nats, headers_for, to_envelope
 from services.chassis.principal import Principal
 
@@ -45,16 +45,17 @@ async def _wait_for(stub, principals, project_id: str, count: int, timeout: floa
 
 
 async def test_identity_events_land_in_the_project_log(identity_channel, agents_channel, principals) -> None:
-    identity = identity_pb2_grpc.IdentityStub(identity_channel)
+    accounts = accounts_pb2_grpc.AccountsStub(identity_channel)
+    projects = projects_pb2_grpc.ProjectsStub(identity_channel)
     audit = audit_pb2_grpc.AuditLogStub(agents_channel)
     user = (
-        await identity.SignUp(
-            identity_pb2.SignUpRequest(email="ada@example.com", password="a sturdy passphrase 42", name="Ada"),
+        await accounts.SignUp(
+            accounts_pb2.SignUpRequest(email="ada@example.com", password="a sturdy passphrase 42", name="Ada"),
             metadata=principals.metadata(),
         )
     ).user
-    project = await identity.CreateProject(
-        identity_pb2.CreateProjectRequest(name="Apollo"), metadata=principals.user(user.id)
+    project = await projects.CreateProject(
+        projects_pb2.CreateProjectRequest(name="Apollo"), metadata=principals.user(user.id)
     )
     events = await _wait_for(audit, principals, project.id, 2)
     assert [(e.sequence, e.event_type) for e in events] == [

@@ -10,7 +10,9 @@ from google.protobuf import descriptor_pool
 
 import aira.agents.v1.audit_pb2
 import aira.common.v1.service_info_pb2
-import aira.identity.v1.identity_pb2  # noqa: F401
+import aira.identity.v1.accounts_pb2
+import aira.identity.v1.api_keys_pb2
+import aira.identity.v1.projects_pb2  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,6 +27,12 @@ def test_generated_code_is_fresh() -> None:
 def test_every_rpc_takes_a_unary_request() -> None:
     """The chassis interceptors wrap unary-request methods only (server streaming is fine)."""
     pool = descriptor_pool.Default()
-    for name in ("aira.identity.v1.Identity", "aira.agents.v1.AuditLog", "aira.common.v1.ServiceInfo"):
+    for name in (
+        "aira.identity.v1.Accounts",
+        "aira.identity.v1.Projects",
+        "aira.identity.v1.ApiKeys",
+        "aira.agents.v1.AuditLog",
+        "aira.common.v1.ServiceInfo",
+    ):
         for method in pool.FindServiceByName(name).methods:
             assert not method.client_streaming, f"{name}/{method.name} streams requests"

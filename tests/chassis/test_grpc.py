@@ -14,17 +14,18 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import func, select
 
 from aira.common.v1 import service_info_pb2, service_info_pb2_grpc
-from aira.identity.v1 import identity_pb2, identity_pb2_grpc
+from aira.identity.v1 import accounts_pb2, accounts_pb2_grpc, projects_pb2, projects_pb2_grpc
 from services.chassis.grpc_client import retry_service_config
+from services.chassis.migrations import head_revision
 from services.chassis.principal import Principal, PrincipalSigner
 from services.identity.models import Project
 
 pytestmark = pytest.mark.usefixtures("clean_db")
 
 
-async def _signup(stub, principals, email="grace@example.com") -> identity_pb2.TokenPair:
+async def _signup(stub, principals, email="grace@example.com"):
     return await stub.SignUp(
-        identity_pb2.SignUpRequest(email=email, password="a sturdy passphrase 42", name="Grace"),
+        accounts_pb2.SignUpRequest(email=email, password="a sturdy passphrase 42", name="Grace"),
         metadata=principals.metadata(),
     )
 
@@ -37,7 +38,7 @@ def _problem(exc: grpc.aio.AioRpcError) -> dict:
 
 
 async def test_calls_without_a_valid_principal_are_refused(identity_channel, settings) -> None:
-    stub = identity_pb2_grpc.IdentityStub(identity_channel)
+    stub = accounts_pb2_grpc.AccountsStub(identity_channel)
     forged = PrincipalSigner(Ed25519PrivateKey.generate()).mint(Principal.anonymous())
     now = int(time.time())
     expired = jwt.encode(
@@ -54,33 +55,29 @@ async def test_calls_without_a_valid_principal_are_refused(identity_channel, set
     )
     for metadata in ((), (("x-aira-principal", forged),), (("x-aira-principal", expired),)):
         with pytest.raises(grpc.aio.AioRpcError) as failure:
-            await stub.GetSigningKeys(identity_pb2.GetSigningKeysRequest(), metadata=metadata)
+            await stub.GetSigningKeys(accounts_pb2.GetSigningKeysRequest(), metadata=metadata)
         assert failure.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
 async def test_health_and_reflection_need_no_principal(identity_channel) -> None:
     health = health_pb2_grpc.HealthStub(identity_channel)
-    reply = await health.Check(health_pb2.HealthCheckRequest(service="aira.identity.v1.Identity"))
+    reply = await health.Check(health_pb2.HealthCheckRequest(service="aira.identity.v1.Accounts"))
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
 
 
 async def test_describe_proves_the_service_uses_its_own_role_and_schema(identity_channel, principals) -> None:
     stub = service_info_pb2_grpc.ServiceInfoStub(identity_channel)
     info = await stub.Describe(service_info_pb2.DescribeRequest(), metadata=principals.metadata())
-    assert (info.service, info.schema, info.database_role, info.schema_revision) == (
-        "identity",
-        "identity",
-        "aira_identity",
-        "0002",
-    )
+    assert (info.service, info.schema, info.database_role) == ("identity", "identity", "aira_identity")
+    assert info.schema_revision == head_revision("identity")
     assert info.nats_connected
 
 
 async def test_domain_errors_carry_status_and_problem(identity_channel, principals) -> None:
-    stub = identity_pb2_grpc.IdentityStub(identity_channel)
+    stub = accounts_pb2_grpc.AccountsStub(identity_channel)
     with pytest.raises(grpc.aio.AioRpcError) as failure:
         await stub.SignUp(
-            identity_pb2.SignUpRequest(email="weak@example.com", password="short", name="Weak"),
+            accounts_pb2.SignUpRequest(email="weak@example.com", password="short", name="Weak"),
             metadata=principals.metadata(),
         )
     assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -90,10 +87,11 @@ async def test_domain_errors_carry_status_and_problem(identity_channel, principa
 
 
 async def test_a_retried_create_with_the_same_key_creates_once(identity_channel, principals, service_engines) -> None:
-    stub = identity_pb2_grpc.IdentityStub(identity_channel)
-    user = (await _signup(stub, principals)).user
+    accounts = accounts_pb2_grpc.AccountsStub(identity_channel)
+    stub = projects_pb2_grpc.ProjectsStub(identity_channel)
+    user = (await _signup(accounts, principals)).user
     metadata = (*principals.user(user.id), ("idempotency-key", "create-apollo-1"))
-    request = identity_pb2.CreateProjectRequest(name="Apollo")
+    request = projects_pb2.CreateProjectRequest(name="Apollo")
     replies = await asyncio.gather(*(stub.CreateProject(request, metadata=metadata) for _ in range(5)))
     again = await stub.CreateProject(request, metadata=metadata)
     assert len({r.id for r in [*replies, again]}) == 1
@@ -101,7 +99,7 @@ async def test_a_retried_create_with_the_same_key_creates_once(identity_channel,
         assert (await conn.execute(select(func.count()).select_from(Project))).scalar_one() == 1
 
     with pytest.raises(grpc.aio.AioRpcError) as failure:
-        await stub.CreateProject(identity_pb2.CreateProjectRequest(name="Gemini"), metadata=metadata)
+        await stub.CreateProject(projects_pb2.CreateProjectRequest(name="Gemini"), metadata=metadata)
     assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert _problem(failure.value)["type"] == "idempotency-key-reused"
 
@@ -110,9 +108,10 @@ async def test_a_retried_create_with_the_same_key_creates_once(identity_channel,
 
 
 def test_only_side_effect_free_methods_are_retried() -> None:
-    config = json.loads(retry_service_config([identity_pb2.DESCRIPTOR.services_by_name["Identity"]]))
+    config = json.loads(retry_service_config([projects_pb2.DESCRIPTOR.services_by_name["Projects"]]))
     retried = {n["method"] for n in config["methodConfig"][0]["name"]}
-    assert retried == {"GetSigningKeys", "GetMe", "ListProjects", "GetProject", "ResolveAccess"}
+    assert "ListProjects" in retried and "UpdateSettings" in retried  # NO_SIDE_EFFECTS and IDEMPOTENT
+    assert not {"CreateProject", "CreateInvitation", "AcceptInvitation", "TransferOwnership"} & retried
     assert config["methodConfig"][0]["retryPolicy"]["retryableStatusCodes"] == ["UNAVAILABLE"]
 
 

@@ -6,10 +6,9 @@ import grpc
 import pytest
 
 from aira.common.v1 import service_info_pb2, service_info_pb2_grpc
+from services.chassis.migrations import head_revision
 from services.chassis.principal import Principal, PrincipalSigner
 from services.chassis.settings import SERVICES, Settings
-
-HEADS = {"identity": "0002", "agents": "0002"}
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -22,5 +21,5 @@ async def test_each_service_describes_itself(system, service: str) -> None:
             service_info_pb2.DescribeRequest(), metadata=(("x-aira-principal", token),), timeout=5
         )
     assert (info.service, info.schema, info.database_role) == (service, service, f"aira_{service}")
-    assert info.schema_revision == HEADS.get(service, "0001")
+    assert info.schema_revision == head_revision(service)
     assert info.nats_connected

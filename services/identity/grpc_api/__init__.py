@@ -1,0 +1,1 @@
+"""Identity's gRPC surface, one module per contract: translate protobuf to domain calls and back."""
