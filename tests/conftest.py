@@ -94,4 +94,5 @@ def tmp_home(tmp_path: Path) -> Path:
     return tmp_path
 
 
+from tests.mail import smtp  # noqa: E402,F401
 from tests.services_fixtures import agents_channel, identity_channel  # noqa: E402,F401

@@ -10,11 +10,16 @@ from services.identity.settings import IdentitySettings
 from tests.harness import running_service
 
 
+def identity_settings(settings, smtp, **overrides) -> IdentitySettings:
+    """Identity's settings for tests: mail to the test SMTP server, cheap password hashing (the
+    real cost is measured in tests/perf/auth.py)."""
+    values = settings.model_dump() | {"smtp_url": smtp.url, "argon2_memory_kib": 1024, "argon2_time_cost": 1}
+    return IdentitySettings(**(values | overrides))
+
+
 @pytest.fixture(scope="module")
-async def identity_channel(settings):
-    """The identity service, with cheap password hashing for speed (the cost is measured in perf)."""
-    fast = IdentitySettings(**settings.model_dump(), argon2_memory_kib=1024, argon2_time_cost=1)
-    async with running_service(IDENTITY, fast) as channel:
+async def identity_channel(settings, smtp):
+    async with running_service(IDENTITY, identity_settings(settings, smtp)) as channel:
         yield channel
 
 

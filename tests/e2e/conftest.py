@@ -72,7 +72,7 @@ def start_system(home: Path, env: dict[str, str]) -> subprocess.Popen:
 
 
 @pytest.fixture(scope="package")
-async def system(infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[System]:
+async def system(infra, smtp, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[System]:
     name = unique_name("aira_e2e")
     database_url = await create_database(infra.server_url, name)
     home = tmp_path_factory.mktemp("e2e-home")
@@ -86,6 +86,7 @@ async def system(infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterat
         "AIRA_GRPC_PORT_BASE": str(settings.grpc_port_base),
         "AIRA_GATEWAY_PORT": str(gateway_port),
         "AIRA_ENVIRONMENT": "test",
+        "AIRA_SMTP_URL": smtp.url,
     }
     process = start_system(home, env)
     base_url = f"http://127.0.0.1:{gateway_port}"
