@@ -24,7 +24,7 @@ class SmtpSink:
         self._lock = threading.Lock()
         self.url = ""
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             self._messages.append(message)  # type: ignore[arg-type]
