@@ -30,15 +30,16 @@ class SmtpSink:
             self._messages.append(message)  # type: ignore[arg-type]
         return "250 Message accepted for delivery"
 
-    def to(self, address: str) -> list[EmailMessage]:
+    def to(self, address: str, about: str = "") -> list[EmailMessage]:
         with self._lock:
-            return [m for m in self._messages if m["To"] == address]
+            return [m for m in self._messages if m["To"] == address and about.lower() in m["Subject"].lower()]
 
-    async def wait_for(self, address: str, *, count: int = 1, timeout: float = 15.0) -> EmailMessage:
-        """The ``count``-th message to ``address`` (waits for the job queue to send it)."""
+    async def wait_for(self, address: str, about: str = "", *, count: int = 1, timeout: float = 15.0) -> EmailMessage:
+        """The ``count``-th message to ``address`` whose subject mentions ``about`` (waits for the job
+        queue, which may deliver concurrent messages in any order)."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
-            received = self.to(address)
+            received = self.to(address, about)
             if len(received) >= count:
                 return received[count - 1]
             if asyncio.get_running_loop().time() > deadline:

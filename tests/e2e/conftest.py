@@ -87,6 +87,7 @@ async def system(infra, smtp, tmp_path_factory: pytest.TempPathFactory) -> Async
         "AIRA_GATEWAY_PORT": str(gateway_port),
         "AIRA_ENVIRONMENT": "test",
         "AIRA_SMTP_URL": smtp.url,
+        "AIRA_API_KEY_CACHE_SECONDS": "1",
     }
     process = start_system(home, env)
     base_url = f"http://127.0.0.1:{gateway_port}"
