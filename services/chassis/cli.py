@@ -6,6 +6,7 @@
 - ``aira status``: health of the database, NATS, each service and the gateway.
 - ``aira serve <service|gateway>``: one process, as a Kubernetes pod runs it.
 - ``aira revision <service> -m "…"``: autogenerate a migration for a service.
+- ``aira mail [N]``: the development mailbox (mail sent without ``AIRA_SMTP_URL``); N shows one message.
 """
 
 from __future__ import annotations
@@ -278,6 +279,35 @@ async def status(settings: Settings) -> int:
     return 0 if healthy else 1
 
 
+def mail(settings: Settings, number: int | None, to: str | None) -> int:
+    """List the development mailbox, newest first, or print message ``number`` in full."""
+    import email
+    import email.policy
+
+    from services.chassis.mail import FileMailbox
+
+    messages = [
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for path in reversed(FileMailbox(settings.mailbox_path, "").messages())
+    ]
+    if to:
+        messages = [m for m in messages if to.lower() in str(m["To"]).lower()]
+    if not messages:
+        _say(f"no mail in {settings.mailbox_path}" + (f" to {to}" if to else ""))
+        return 0
+    if number is None:
+        for index, message in enumerate(messages, start=1):
+            _say(f"{index:>3}  {message['Date'] or '':31}  {message['To']!s:32}  {message['Subject']}")
+        return 0
+    if not 1 <= number <= len(messages):
+        _say(f"there are {len(messages)} messages; choose 1-{len(messages)}")
+        return 1
+    message = messages[number - 1]
+    _say(f"From: {message['From']}\nTo: {message['To']}\nSubject: {message['Subject']}\n")
+    _say(message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    return 0
+
+
 def serve(name: str) -> int:
     """Run one service or the gateway in this process."""
     if name == "gateway":
@@ -301,6 +331,9 @@ def main(argv: list[str] | None = None) -> None:
     revision_parser = commands.add_parser("revision", help="autogenerate a migration for a service")
     revision_parser.add_argument("service", choices=SERVICES)
     revision_parser.add_argument("-m", "--message", required=True)
+    mail_parser = commands.add_parser("mail", help="read the development mailbox")
+    mail_parser.add_argument("number", nargs="?", type=int, help="show message N (1 = newest)")
+    mail_parser.add_argument("--to", help="only messages to this address")
     args = parser.parse_args(argv)
 
     if args.command == "serve":
@@ -308,6 +341,8 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings()
     # The plain asyncio loop: uvloop's subprocesses cannot switch user (needed for PostgreSQL under root).
     logsetup.configure("aira", settings.log_level, "text")
+    if args.command == "mail":
+        sys.exit(mail(settings, args.number, args.to))
     if args.command == "up":
         code = asyncio.run(up(settings))
     elif args.command == "migrate":

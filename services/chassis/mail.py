@@ -15,7 +15,7 @@ import ssl
 import time
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -87,6 +87,7 @@ class FileMailbox:
     async def send(self, mail: Mail) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         message = compose(mail, self._sender)
+        message["Date"] = formatdate(localtime=True)
         name = f"{time.time_ns()}.eml"
         await asyncio.to_thread((self.folder / name).write_bytes, message.as_bytes())
 
