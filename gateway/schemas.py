@@ -173,7 +173,26 @@ class TokenPairOut(BaseModel):
     token_type: str
     expires_in: int
     user: UserOut
-    next_path: str | None = Field(default=None, description="Where to go next (magic links)")
+    next_path: str | None = Field(default=None, description="Where to go next (magic links, OIDC)")
+
+
+class OidcStartOut(BaseModel):
+    authorization_url: str = Field(description="Send the browser here")
+    state: str = Field(description="Compare it with the state the provider sends back to your page")
+    expires_in: int = Field(description="Seconds the sign-in may take")
+
+
+class SsoProviderOut(BaseModel):
+    provider: str = Field(description="Sign in at /v1/auth/oidc/{provider}/start")
+
+
+class SessionOut(BaseModel):
+    user_id: str
+    email: str | None = None
+    kind: str = Field(description="user (access token) or api_key")
+    project_id: str | None = Field(default=None, description="The project an API key is bound to")
+    role: str | None = None
+    scopes: list[str] = Field(default_factory=list)
 
 
 class AuditEntryOut(BaseModel):

@@ -13,6 +13,7 @@ from gateway.schemas import (
     PasswordResetConfirmIn,
     PasswordResetIn,
     RefreshIn,
+    SessionOut,
     SignUpIn,
     TokenIn,
     TokenPairOut,
@@ -40,6 +41,18 @@ async def login(body: LoginIn, gateway: State):
         accounts_pb2.LoginRequest(email=body.email, password=body.password), metadata=gateway.principals.metadata(None)
     )
     return from_proto(pair)
+
+
+@router.get("/session", response_model=SessionOut, summary="Who the presented credential is (answered by the gateway)")
+async def session(who: CallerDep) -> SessionOut:
+    return SessionOut(
+        user_id=who.user_id,
+        email=who.email or None,
+        kind=who.kind,
+        project_id=who.project_id,
+        role=who.role,
+        scopes=list(who.scopes),
+    )
 
 
 @router.post("/refresh", response_model=TokenPairOut, summary="Trade a refresh token for a new pair (rotation)")
