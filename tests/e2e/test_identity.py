@@ -236,3 +236,39 @@ async def test_bad_billing_input(api, bad) -> None:
     assert_problem(
         await api.put(f"/v1/projects/{pid}/billing", json=bad, headers=bearer(owner)), 422, "validation-failed"
     )
+
+
+async def test_an_expired_token_is_refused_and_reported(api, system) -> None:
+    import time
+
+    import jwt as pyjwt
+
+    from services.chassis.keys import JWT_SIGNING, key_id, load_private_key
+
+    tokens = await signup(api)
+    key = load_private_key(system.home / "keys", JWT_SIGNING)
+    now = int(time.time())
+    claims = {
+        "iss": "aira-identity",
+        "aud": "aira",
+        "sub": tokens["user"]["id"],
+        "typ": "access",
+        "iat": now - 3600,
+        "exp": now - 1800,
+    }
+    expired = pyjwt.encode(claims, key, algorithm="EdDSA", headers={"kid": key_id(key.public_key())})
+    assert_problem(await api.get("/v1/me", headers={"Authorization": f"Bearer {expired}"}), 401, "token-expired")
+    conn = await asyncpg.connect(**asyncpg_connect_kwargs(to_async_url(system.env["AIRA_DATABASE_URL"])))
+    try:
+        for _ in range(50):
+            reason = await conn.fetchval(
+                "SELECT details->>'reason' FROM identity.user_audit_log WHERE event_type = 'access_token_rejected' "
+                "AND details->>'claimed_user_id' = $1",
+                tokens["user"]["id"],
+            )
+            if reason:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await conn.close()
+    assert reason == "token-expired"
