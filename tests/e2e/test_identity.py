@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import asyncpg
+import jwt as pyjwt
 import pytest
 
 from services.chassis.db import asyncpg_connect_kwargs, to_async_url
+from services.chassis.keys import JWT_SIGNING, key_id, load_private_key
 from tests.e2e.helpers import PASSWORD, assert_problem, bearer, create_project, new_email, signup, wait_for_events
 from tests.mail import code_in, token_in
 
@@ -239,12 +242,6 @@ async def test_bad_billing_input(api, bad) -> None:
 
 
 async def test_an_expired_token_is_refused_and_reported(api, system) -> None:
-    import time
-
-    import jwt as pyjwt
-
-    from services.chassis.keys import JWT_SIGNING, key_id, load_private_key
-
     tokens = await signup(api)
     key = load_private_key(system.home / "keys", JWT_SIGNING)
     now = int(time.time())
