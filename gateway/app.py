@@ -13,9 +13,10 @@ from gateway import problems
 from gateway.auth import AccessCache, AccessTokenVerifier, ApiKeyVerifier, Caller, Principals
 from gateway.clients import ServiceClients
 from gateway.deps import GatewayState
+from gateway.mcp import McpEndpoint
 from gateway.middleware import BodyLimit, BodyTooLarge, RequestContext
 from gateway.problems import Problem
-from gateway.routes import api_keys, auth, invitations, me, projects, system
+from gateway.routes import api_keys, auth, invitations, me, oidc, passkeys, projects, system
 from gateway.security_reports import SecurityReports
 from gateway.settings import GatewaySettings
 from services.chassis.principal import PrincipalSigner
@@ -24,6 +25,7 @@ from services.chassis.service import version
 
 def create_app(settings: GatewaySettings) -> FastAPI:
     """The gateway for ``settings``; connections open in the lifespan, not here."""
+    mcp = McpEndpoint(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,7 +60,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             access=AccessCache(settings.access_cache_seconds),
         )
         try:
-            yield
+            async with mcp.serving(app.state.aira):
+                yield
         finally:
             await reports.close()
             await clients.close()
@@ -80,8 +83,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     async def body_too_large(request, exc: BodyTooLarge):  # type: ignore[no-untyped-def]
         return problems.problem_response(413, "body-too-large", str(exc), instance=request.url.path)
 
-    for module in (system, auth, me, projects, invitations, api_keys):
+    for module in (system, auth, me, projects, invitations, api_keys, oidc, passkeys):
         app.include_router(module.router)
+    mcp.install(app)  # the MCP endpoint and its OAuth routes, at the root (exact paths only)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:

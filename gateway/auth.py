@@ -47,9 +47,9 @@ class Caller:
 
     user_id: str
     email: str = ""
-    kind: str = "user"  # or "api_key"
-    project_id: str | None = None  # the project an API key is bound to
-    role: str | None = None  # the key creator's role there
+    kind: str = "user"  # or "api_key", or "mcp" (an MCP client's OAuth grant)
+    project_id: str | None = None  # the project an API key or MCP grant is bound to
+    role: str | None = None  # the key creator's (or grant's person's) role there
     scopes: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -190,10 +190,10 @@ class Principals:
         """gRPC metadata carrying a principal for ``caller`` (anonymous when None)."""
         if caller is None:
             principal = Principal.anonymous()
-        elif caller.kind == "api_key":
+        elif caller.kind in ("api_key", "mcp"):
             principal = Principal(
                 subject=caller.user_id,
-                kind="api_key",
+                kind=caller.kind,
                 project_id=caller.project_id,
                 role=caller.role,
                 scopes=caller.scopes,

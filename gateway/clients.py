@@ -11,6 +11,12 @@ from aira.identity.v1 import (
     accounts_pb2_grpc,
     api_keys_pb2,
     api_keys_pb2_grpc,
+    mcp_oauth_pb2,
+    mcp_oauth_pb2_grpc,
+    oidc_pb2,
+    oidc_pb2_grpc,
+    passkeys_pb2,
+    passkeys_pb2_grpc,
     projects_pb2,
     projects_pb2_grpc,
 )
@@ -23,6 +29,9 @@ CONTRACTS = {
         accounts_pb2.DESCRIPTOR.services_by_name["Accounts"],
         projects_pb2.DESCRIPTOR.services_by_name["Projects"],
         api_keys_pb2.DESCRIPTOR.services_by_name["ApiKeys"],
+        mcp_oauth_pb2.DESCRIPTOR.services_by_name["McpOAuth"],
+        oidc_pb2.DESCRIPTOR.services_by_name["Oidc"],
+        passkeys_pb2.DESCRIPTOR.services_by_name["Passkeys"],
     ],
     "agents": [audit_pb2.DESCRIPTOR.services_by_name["AuditLog"]],
 }
@@ -44,6 +53,9 @@ class ServiceClients:
         self.accounts = ServiceClient(accounts_pb2_grpc.AccountsStub(identity), deadline)
         self.projects = ServiceClient(projects_pb2_grpc.ProjectsStub(identity), deadline)
         self.api_keys = ServiceClient(api_keys_pb2_grpc.ApiKeysStub(identity), deadline)
+        self.mcp_oauth = ServiceClient(mcp_oauth_pb2_grpc.McpOAuthStub(identity), deadline)
+        self.oidc = ServiceClient(oidc_pb2_grpc.OidcStub(identity), deadline)
+        self.passkeys = ServiceClient(passkeys_pb2_grpc.PasskeysStub(identity), deadline)
         self.audit_log = ServiceClient(audit_pb2_grpc.AuditLogStub(self.channels["agents"]), deadline)
         self.health = {
             name: ServiceClient(health_pb2_grpc.HealthStub(channel), deadline)

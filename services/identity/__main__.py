@@ -11,21 +11,32 @@ from aira.identity.v1 import (
     accounts_pb2_grpc,
     api_keys_pb2,
     api_keys_pb2_grpc,
+    mcp_oauth_pb2,
+    mcp_oauth_pb2_grpc,
+    oidc_pb2,
+    oidc_pb2_grpc,
+    passkeys_pb2,
+    passkeys_pb2_grpc,
     projects_pb2,
     projects_pb2_grpc,
 )
 from services.chassis.mail import create_mailer
 from services.chassis.secretbox import SecretBox
 from services.chassis.service import ServiceContext, ServiceParts, ServiceSpec, run
-from services.identity import models, repository
+from services.identity import models, passkeys_repository, repository
 from services.identity.accounts import Accounts
 from services.identity.api_keys import ApiKeys
 from services.identity.emails import SEND_EMAIL, Emails
 from services.identity.grpc_api.accounts import AccountsServicer
 from services.identity.grpc_api.api_keys import ApiKeysServicer
+from services.identity.grpc_api.mcp_oauth import McpOAuthServicer
+from services.identity.grpc_api.oidc import OidcServicer
+from services.identity.grpc_api.passkeys import PasskeysServicer
 from services.identity.grpc_api.projects import ProjectsServicer
 from services.identity.integrations import Integrations
 from services.identity.members import Invitations
+from services.identity.oidc import Oidc, OidcProviders
+from services.identity.passkeys import Passkeys, RelyingParty
 from services.identity.passwords import Passwords
 from services.identity.rate_limits import RateLimiter
 from services.identity.security_log import SecurityLog
@@ -48,7 +59,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
     access_tokens = AccessTokens.from_keys_dir(settings.keys_path, settings.access_token_ttl_seconds)
     passwords = Passwords(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism)
     security_log = SecurityLog(ctx.uow)
-    limiter = RateLimiter(ctx.uow, enabled=settings.rate_limits_enabled)
+    limiter = RateLimiter(ctx.uow, enabled=settings.rate_limits_enabled, allowances=settings.rate_limits)
     emails = Emails(
         SecretBox(ctx.secret, "outgoing-mail", settings.encryption_key_id),
         create_mailer(settings.smtp_url, settings.mail_from, settings.mailbox_path),
@@ -64,12 +75,20 @@ def build(ctx: ServiceContext) -> ServiceParts:
         limiter=limiter,
         secret=ctx.secret,
     )
+    oidc = Oidc(
+        providers=OidcProviders(settings.oidc_providers, allow_http=settings.environment != "production"),
+        sessions=sessions,
+        security_log=security_log,
+        state_box=SecretBox(ctx.secret, "oidc-state", settings.encryption_key_id),
+        public_base_url=settings.public_base_url,
+    )
 
     async def purge_expired(stop: asyncio.Event) -> None:
         """Hourly: forget spent one-time credentials and closed rate-limit windows."""
         while not stop.is_set():
             async with ctx.uow() as uow:
                 await repository.purge_expired_credentials(uow)
+                await passkeys_repository.purge_expired_challenges(uow)
                 await uow.commit()
             await limiter.purge()
             try:
@@ -102,9 +121,33 @@ def build(ctx: ServiceContext) -> ServiceParts:
                 "ApiKeys",
                 ApiKeysServicer(ctx.uow, ctx.reader, ApiKeys(security_log)),
             ),
+            _servicer(
+                mcp_oauth_pb2,
+                mcp_oauth_pb2_grpc,
+                "McpOAuth",
+                McpOAuthServicer.build(ctx, security_log, limiter),
+            ),
+            _servicer(oidc_pb2, oidc_pb2_grpc, "Oidc", OidcServicer(ctx.uow, ctx.reader, oidc)),
+            _servicer(
+                passkeys_pb2,
+                passkeys_pb2_grpc,
+                "Passkeys",
+                PasskeysServicer(
+                    ctx.uow,
+                    ctx.reader,
+                    Passkeys(
+                        uow_factory=ctx.uow,
+                        sessions=sessions,
+                        security_log=security_log,
+                        limiter=limiter,
+                        secret=ctx.secret,
+                        relying_party=RelyingParty.from_settings(settings),
+                    ),
+                ),
+            ),
         ],
         job_handlers={SEND_EMAIL: emails.send},
-        background=[purge_expired],
+        background=[purge_expired, oidc.providers.close_when],
     )
 
 

@@ -91,6 +91,17 @@ def safe_next_path(raw: str) -> str:
     return raw
 
 
+def signed_up_event(user: User) -> Event:
+    """``identity.user.signed_up.v1`` for a new account, whichever way it was created."""
+    return Event(
+        entity_type="user",
+        action="signed_up",
+        entity_id=str(user.id),
+        payload=events_pb2.UserSignedUp(user_id=str(user.id), email=user.email, name=user.name),
+        snapshot={"id": user.id, "email": user.email, "name": user.name, "status": user.status},
+    )
+
+
 async def current_user(uow: UnitOfWork, user_id: uuid.UUID) -> User:
     """The signed-in user; Unauthenticated when the account is gone or disabled."""
     user = await repository.user_by_id(uow, user_id)
@@ -132,15 +143,7 @@ class Accounts:
         user = await repository.add_user(
             uow, email=email, name=name, password_hash=await self._passwords.hash(password)
         )
-        uow.emit(
-            Event(
-                entity_type="user",
-                action="signed_up",
-                entity_id=str(user.id),
-                payload=events_pb2.UserSignedUp(user_id=str(user.id), email=user.email, name=user.name),
-                snapshot={"id": user.id, "email": user.email, "name": user.name, "status": user.status},
-            )
-        )
+        uow.emit(signed_up_event(user))
         self._log.add(uow, "signed_up", user.id)
         await self._send_verification(uow, user)
         return await self.sessions.start(uow, user, method="password")

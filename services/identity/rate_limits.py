@@ -6,6 +6,7 @@ committed on its own, so a refused request still counts; the refusal says when t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -49,9 +50,12 @@ _PURGE = text("DELETE FROM identity.rate_limit_counters WHERE window_start < now
 
 
 class RateLimiter:
-    def __init__(self, uow_factory: UnitOfWorkFactory, *, enabled: bool = True) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, *, enabled: bool = True, allowances: Mapping[str, int] | None = None
+    ) -> None:
         self._uow = uow_factory
         self._enabled = enabled
+        self._allowances = dict(allowances or {})
 
     async def hit(self, limit: Limit, subject: str) -> None:
         """Count one attempt against ``subject``; RateLimited (with ``retry_after``) past the limit."""
@@ -62,7 +66,7 @@ class RateLimiter:
                 await uow.session.execute(_HIT, {"key": f"{limit.name}:{subject.lower()}", "window": limit.window})
             ).one()
             await uow.commit()
-        if row.hits > limit.max_hits:
+        if row.hits > self._allowances.get(limit.name, limit.max_hits):
             reopens = row.window_start + limit.window
             retry_after = max(1, int((reopens - datetime.now(UTC)).total_seconds()) + 1)
             raise RateLimited(

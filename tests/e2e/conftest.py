@@ -8,16 +8,18 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
 import nats
+import orjson
 import psutil
 import pytest
 
 from tests.harness import create_database, drop_database, free_port, make_settings, unique_name
+from tests.oidc_issuer import OidcIssuer
 
 
 @dataclass
@@ -72,7 +74,16 @@ def start_system(home: Path, env: dict[str, str]) -> subprocess.Popen:
 
 
 @pytest.fixture(scope="package")
-async def system(infra, smtp, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[System]:
+def oidc_issuer() -> Iterator[OidcIssuer]:
+    """The identity provider "test" of the system: a local issuer signing ID tokens the tests ask for."""
+    with OidcIssuer().serving() as issuer:
+        yield issuer
+
+
+@pytest.fixture(scope="package")
+async def system(
+    infra, smtp, oidc_issuer: OidcIssuer, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[System]:
     name = unique_name("aira_e2e")
     database_url = await create_database(infra.server_url, name)
     home = tmp_path_factory.mktemp("e2e-home")
@@ -87,7 +98,13 @@ async def system(infra, smtp, tmp_path_factory: pytest.TempPathFactory) -> Async
         "AIRA_GATEWAY_PORT": str(gateway_port),
         "AIRA_ENVIRONMENT": "test",
         "AIRA_SMTP_URL": smtp.url,
+        "AIRA_OIDC_PROVIDERS": orjson.dumps({"test": oidc_issuer.provider_config()}).decode(),
         "AIRA_API_KEY_CACHE_SECONDS": "1",
+        # Every e2e client comes from 127.0.0.1: per-address limits would be shared by the whole
+        # suite, so they are raised; the per-email limits stay as in production (and are tested).
+        "AIRA_RATE_LIMITS": (
+            '{"signup:ip": 100000, "login:ip": 100000, "magic:ip": 100000, "reset:ip": 100000, "passkey:ip": 100000}'
+        ),
     }
     process = start_system(home, env)
     base_url = f"http://127.0.0.1:{gateway_port}"
