@@ -73,6 +73,7 @@ METADATA_TTL_SECONDS = 3600.0
 JWKS_TTL_SECONDS = 3600.0
 JWKS_REFETCH_COOLDOWN_SECONDS = 10.0
 HTTP_TIMEOUT = httpx2.Timeout(10.0, connect=5.0)
+GOOGLE_ISSUERS = frozenset({"https://accounts.google.com", "accounts.google.com"})
 SSO_DOMAINS_KEY = "sso.domains"  # system_config: {"acme.com": "okta", …}
 _PROVIDER_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 _ERROR_CODE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
@@ -594,6 +595,10 @@ class Oidc:
         await oidc_repository.add_identity(
             uow, user_id=user.id, provider=provider.name, issuer=issuer, subject=subject, email=email
         )
+        if (provider.name == "google" or issuer in GOOGLE_ISSUERS) and user.google_id is None:
+            # users.google_id names the Google account, for support and for exports; the link
+            # itself (and every other provider's) lives in auth_oidc_identities.
+            user = await repository.update_user(uow, user, google_id=subject)
         return user
 
     async def _create_user(self, uow: UnitOfWork, provider: Provider, email: str, claims: dict[str, Any]) -> User:

@@ -49,6 +49,7 @@ def acme():
 async def oidc_channel(settings, smtp, issuer, acme):
     providers = {
         "test": issuer.provider_config(),
+        "google": issuer.provider_config(),  # the same local issuer, under Google's name
         "acme": acme.provider_config(token_auth_method="client_secret_post"),
         "down": {"issuer": f"http://127.0.0.1:{free_port()}", "client_id": "x", "client_secret": "y"},
     }
@@ -132,6 +133,16 @@ async def put_sso_domains(engine, domains: dict[str, str]) -> None:
 
 
 # --- signing in -----------------------------------------------------------------------------
+
+
+async def test_a_google_sign_in_records_the_google_account(stub, principals, issuer, admin_engine) -> None:
+    pair = await sign_in(stub, principals, issuer, provider="google", sub="google-ada-7")
+    async with admin_engine.connect() as conn:
+        google_id = (await conn.execute(select(User.google_id).where(User.id == uuid.UUID(pair.user.id)))).scalar_one()
+    assert google_id == "google-ada-7"
+    other = await sign_in(stub, principals, issuer, sub="test-grace-1", email="grace@example.com")
+    async with admin_engine.connect() as conn:
+        assert (await conn.execute(select(User.google_id).where(User.id == uuid.UUID(other.user.id)))).scalar() is None
 
 
 async def test_start_asks_for_a_code_with_pkce_a_nonce_and_a_sealed_state(stub, principals) -> None:
