@@ -19,7 +19,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import grpc
 import jwt
@@ -41,6 +41,18 @@ def unauthorized(detail: str, slug: str = "unauthenticated") -> ApiProblem:
     return ApiProblem(401, slug, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
+def decode_identity_jwt(token: str, key: object, audience: str) -> dict[str, Any]:
+    """The claims of a JWT identity signed with ``key`` for ``audience``; a ``jwt.PyJWTError`` when it is not one."""
+    return jwt.decode(
+        token,
+        key,  # type: ignore[arg-type]
+        algorithms=["EdDSA"],
+        audience=audience,
+        issuer=ISSUER,
+        options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+    )
+
+
 @dataclass(frozen=True)
 class Caller:
     """A person (access token) or a person's API key, as authenticated by the gateway."""
@@ -57,7 +69,7 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-class _ExpiringCache(Generic[K, V]):
+class ExpiringCache(Generic[K, V]):
     """A bounded map whose entries expire."""
 
     def __init__(self, size: int = _CACHE_SIZE) -> None:
@@ -92,7 +104,7 @@ class AccessTokenVerifier:
         self._keys: dict[str, object] = {}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
-        self._verified: _ExpiringCache[str, Caller] = _ExpiringCache()
+        self._verified: ExpiringCache[str, Caller] = ExpiringCache()
 
     async def _refresh(self, force: bool) -> None:
         async with self._lock:
@@ -103,7 +115,11 @@ class AccessTokenVerifier:
             self._keys = {jwk["kid"]: jwt.PyJWK(jwk).key for jwk in document.get("keys", []) if "kid" in jwk}
             self._fetched_at = time.monotonic()
 
-    async def _key(self, kid: str | None) -> object:
+    async def signing_key(self, kid: str | None) -> object:
+        """Identity's public key ``kid``, refetching the published keys when it is unknown; else a 401 problem.
+
+        503 problem when identity cannot be reached and no keys are known yet.
+        """
         if not kid:
             raise unauthorized("access token has no key id", "invalid-token")
         try:
@@ -137,16 +153,9 @@ class AccessTokenVerifier:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
             raise unauthorized("access token is malformed", "invalid-token") from exc
-        key = await self._key(header.get("kid"))
+        key = await self.signing_key(header.get("kid"))
         try:
-            claims = jwt.decode(
-                token,
-                key,  # type: ignore[arg-type]
-                algorithms=["EdDSA"],
-                audience=AUDIENCE,
-                issuer=ISSUER,
-                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
-            )
+            claims = decode_identity_jwt(token, key, AUDIENCE)
         except jwt.ExpiredSignatureError as exc:
             raise self._refuse(token, "token-expired", "access token has expired") from exc
         except jwt.PyJWTError as exc:
@@ -164,7 +173,7 @@ class ApiKeyVerifier:
     def __init__(self, authenticate: Callable[[str], Awaitable[Caller]], cache_seconds: float = 30.0) -> None:
         self._authenticate = authenticate
         self._cache_seconds = cache_seconds
-        self._known: _ExpiringCache[str, Caller] = _ExpiringCache()
+        self._known: ExpiringCache[str, Caller] = ExpiringCache()
 
     async def verify(self, secret: str) -> Caller:
         digest = hashlib.sha256(secret.encode()).hexdigest()
@@ -212,7 +221,7 @@ class AccessCache:
 
     def __init__(self, ttl_seconds: float) -> None:
         self._ttl = ttl_seconds
-        self._entries: _ExpiringCache[tuple[str, str], str] = _ExpiringCache(50_000)
+        self._entries: ExpiringCache[tuple[str, str], str] = ExpiringCache(50_000)
 
     def get(self, user_id: str, project_id: str) -> str | None:
         return self._entries.get((user_id, project_id), time.monotonic())

@@ -23,7 +23,7 @@ from aira.identity.v1 import (
 from services.chassis.mail import create_mailer
 from services.chassis.secretbox import SecretBox
 from services.chassis.service import ServiceContext, ServiceParts, ServiceSpec, run
-from services.identity import models, passkeys_repository, repository
+from services.identity import mcp_oauth_repository, models, passkeys_repository, repository
 from services.identity.accounts import Accounts
 from services.identity.api_keys import ApiKeys
 from services.identity.emails import SEND_EMAIL, Emails
@@ -84,11 +84,12 @@ def build(ctx: ServiceContext) -> ServiceParts:
     )
 
     async def purge_expired(stop: asyncio.Event) -> None:
-        """Hourly: forget spent one-time credentials and closed rate-limit windows."""
+        """Hourly: forget spent one-time credentials, dead MCP codes and tokens, closed rate-limit windows."""
         while not stop.is_set():
             async with ctx.uow() as uow:
                 await repository.purge_expired_credentials(uow)
                 await passkeys_repository.purge_expired_challenges(uow)
+                await mcp_oauth_repository.purge_dead_credentials(uow)
                 await uow.commit()
             await limiter.purge()
             try:

@@ -1,16 +1,16 @@
 """SQL of the MCP OAuth authorization server (``mcp_oauth_*`` tables). Functions flush; the edge commits.
 
 Codes and refresh tokens are looked up by their SHA-256. Spending either is one conditional
-UPDATE, so of two concurrent uses exactly one wins.
+UPDATE, so of two concurrent uses exactly one wins. Dead ones are purged a day after they died.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.chassis.errors import Conflict
@@ -145,5 +145,25 @@ async def family_is_live(uow: UnitOfWork, family_id: uuid.UUID) -> bool:
             select(
                 exists().where(McpOAuthRefreshToken.family_id == family_id, McpOAuthRefreshToken.revoked_at.is_(None))
             )
+        )
+    )
+
+
+# --- housekeeping --------------------------------------------------------------------------
+
+
+async def purge_dead_credentials(uow: UnitOfWork) -> None:
+    """Drop codes a day after they expired, and refresh tokens a day after they expired or were revoked.
+
+    Until then a replayed one is still recognised as such and logged for its owner; after, it is
+    simply unknown, and refused all the same. No grant changes: a family is live while it has an
+    unrevoked token (``family_is_live``), and an unrevoked token goes only a day after it expired,
+    long after the hour-long access token issued with it.
+    """
+    cutoff = func.now() - timedelta(days=1)
+    await uow.session.execute(delete(McpOAuthAuthorizationCode).where(McpOAuthAuthorizationCode.expires_at < cutoff))
+    await uow.session.execute(
+        delete(McpOAuthRefreshToken).where(
+            or_(McpOAuthRefreshToken.expires_at < cutoff, McpOAuthRefreshToken.revoked_at < cutoff)
         )
     )

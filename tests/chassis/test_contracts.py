@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
 
-from google.protobuf import descriptor_pool
-
-import aira.agents.v1.audit_pb2
-import aira.common.v1.service_info_pb2
-import aira.identity.v1.accounts_pb2
-import aira.identity.v1.api_keys_pb2
-import aira.identity.v1.projects_pb2  # noqa: F401
+from google.protobuf.descriptor import ServiceDescriptor
 
 ROOT = Path(__file__).resolve().parents[2]
+PROTOS = ROOT / "protos"
 
 
 def test_generated_code_is_fresh() -> None:
@@ -24,15 +20,29 @@ def test_generated_code_is_fresh() -> None:
     assert result.returncode == 0, "regenerate with scripts/gen_protos.py:\n" + result.stdout + result.stderr
 
 
+def every_service() -> dict[str, ServiceDescriptor]:
+    """The services of every generated module under protos/aira, by full name."""
+    modules = [
+        importlib.import_module(".".join(path.relative_to(PROTOS).with_suffix("").parts))
+        for path in sorted((PROTOS / "aira").rglob("*_pb2.py"))
+    ]
+    return {service.full_name: service for module in modules for service in module.DESCRIPTOR.services_by_name.values()}
+
+
 def test_every_rpc_takes_a_unary_request() -> None:
     """The chassis interceptors wrap unary-request methods only (server streaming is fine)."""
-    pool = descriptor_pool.Default()
-    for name in (
+    services = every_service()
+    assert services, "no contract found under protos/aira"
+    assert {
         "aira.identity.v1.Accounts",
         "aira.identity.v1.Projects",
         "aira.identity.v1.ApiKeys",
+        "aira.identity.v1.Passkeys",
+        "aira.identity.v1.Oidc",
+        "aira.identity.v1.McpOAuth",
         "aira.agents.v1.AuditLog",
         "aira.common.v1.ServiceInfo",
-    ):
-        for method in pool.FindServiceByName(name).methods:
+    } <= set(services)
+    for name, service in services.items():
+        for method in service.methods:
             assert not method.client_streaming, f"{name}/{method.name} streams requests"

@@ -19,6 +19,7 @@ from services.chassis.grpc_client import retry_service_config
 from services.chassis.migrations import head_revision
 from services.chassis.principal import Principal, PrincipalSigner
 from services.identity.models import Project
+from tests.grpc_calls import refused
 
 pytestmark = pytest.mark.usefixtures("clean_db")
 
@@ -28,13 +29,6 @@ async def _signup(stub, principals, email="grace@example.com"):
         accounts_pb2.SignUpRequest(email=email, password="a sturdy passphrase 42", name="Grace"),
         metadata=principals.metadata(),
     )
-
-
-def _problem(exc: grpc.aio.AioRpcError) -> dict:
-    for key, value in exc.trailing_metadata() or ():
-        if key == "aira-problem":
-            return json.loads(value)
-    return {}
 
 
 async def test_calls_without_a_valid_principal_are_refused(identity_channel, settings) -> None:
@@ -75,14 +69,13 @@ async def test_describe_proves_the_service_uses_its_own_role_and_schema(identity
 
 async def test_domain_errors_carry_status_and_problem(identity_channel, principals) -> None:
     stub = accounts_pb2_grpc.AccountsStub(identity_channel)
-    with pytest.raises(grpc.aio.AioRpcError) as failure:
-        await stub.SignUp(
-            accounts_pb2.SignUpRequest(email="weak@example.com", password="short", name="Weak"),
-            metadata=principals.metadata(),
-        )
-    assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    problem = _problem(failure.value)
-    assert problem["type"] == "weak-password"
+    problem = await refused(
+        stub.SignUp,
+        accounts_pb2.SignUpRequest(email="weak@example.com", password="short", name="Weak"),
+        principals.metadata(),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "weak-password",
+    )
     assert "use at least 10 characters" in problem["problems"]
 
 
@@ -98,10 +91,8 @@ async def test_a_retried_create_with_the_same_key_creates_once(identity_channel,
     async with service_engines["identity"].connect() as conn:
         assert (await conn.execute(select(func.count()).select_from(Project))).scalar_one() == 1
 
-    with pytest.raises(grpc.aio.AioRpcError) as failure:
-        await stub.CreateProject(projects_pb2.CreateProjectRequest(name="Gemini"), metadata=metadata)
-    assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert _problem(failure.value)["type"] == "idempotency-key-reused"
+    gemini = projects_pb2.CreateProjectRequest(name="Gemini")
+    await refused(stub.CreateProject, gemini, metadata, grpc.StatusCode.INVALID_ARGUMENT, "idempotency-key-reused")
 
     other = (*principals.user(user.id), ("idempotency-key", "create-apollo-2"))
     assert (await stub.CreateProject(request, metadata=other)).id != again.id

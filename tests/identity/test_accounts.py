@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text, update
 from aira.common.v1 import types_pb2
 from aira.identity.v1 import accounts_pb2, accounts_pb2_grpc
 from services.identity.models import MagicLink, PasswordResetOtp, User, UserAuditEntry
+from tests.grpc_calls import refused
 from tests.mail import code_in, token_in
 
 pytestmark = pytest.mark.usefixtures("clean_db")
@@ -33,22 +34,6 @@ async def signup(stub, principals, email: str, name: str = "Ada") -> accounts_pb
     return await stub.SignUp(
         accounts_pb2.SignUpRequest(email=email, password=PASSWORD, name=name), metadata=principals.metadata()
     )
-
-
-def problem(exc: grpc.aio.AioRpcError) -> dict:
-    for key, value in exc.trailing_metadata() or ():
-        if key == "aira-problem":
-            return orjson.loads(value)
-    return {}
-
-
-async def refused(call, request, metadata, code: grpc.StatusCode, slug: str) -> dict:
-    with pytest.raises(grpc.aio.AioRpcError) as failure:
-        await call(request, metadata=metadata)
-    assert failure.value.code() == code, failure.value.details()
-    found = problem(failure.value)
-    assert found.get("type") == slug, found
-    return found
 
 
 async def audit_types(engine, user_id: str | None = None) -> list[str]:

@@ -9,7 +9,8 @@ from sqlalchemy import func, select, text, update
 from aira.identity.v1 import api_keys_pb2, api_keys_pb2_grpc, projects_pb2
 from services.chassis.principal import Principal
 from services.identity.models import ApiKey
-from tests.identity.test_accounts import audit_types, refused
+from tests.grpc_calls import refused
+from tests.identity.test_accounts import audit_types
 from tests.identity.test_projects import World
 
 pytestmark = pytest.mark.usefixtures("clean_db")

@@ -8,6 +8,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 import grpc
 import jwt
@@ -23,15 +24,20 @@ from aira.identity.v1 import (
     projects_pb2,
     projects_pb2_grpc,
 )
+from services.chassis.db import create_sessionmaker
 from services.chassis.ids import uuid7
 from services.chassis.principal import Principal
+from services.chassis.uow import UnitOfWork
+from services.identity import mcp_oauth_repository
 from services.identity.models import (
     McpOAuthAuthorizationCode,
     McpOAuthClient,
     McpOAuthRefreshToken,
     ProjectMember,
     UserAuditEntry,
+    infra,
 )
+from tests.grpc_calls import refusal_of, refused
 
 pytestmark = pytest.mark.usefixtures("clean_db")
 
@@ -57,6 +63,23 @@ def gateway(principals):
     return principals.metadata(GATEWAY)
 
 
+@pytest.fixture
+def db(service_engines):
+    return service_engines["identity"]
+
+
+@pytest.fixture
+async def person(identity_channel, principals, clean_db) -> Person:
+    """The owner of a project of their own."""
+    return await owner_with_project(identity_channel, principals)
+
+
+@pytest.fixture
+async def client(oauth, gateway, clean_db) -> mcp_oauth_pb2.McpClient:
+    """A registered public client."""
+    return await register(oauth, gateway)
+
+
 def s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
@@ -66,20 +89,9 @@ def pkce() -> tuple[str, str]:
     return verifier, s256(verifier)
 
 
-def problem(exc: grpc.aio.AioRpcError) -> dict:
-    for key, value in exc.trailing_metadata() or ():
-        if key == "aira-problem":
-            return orjson.loads(value)
-    return {}
-
-
-async def refused(call, request, metadata, code: grpc.StatusCode, slug: str) -> dict:
-    with pytest.raises(grpc.aio.AioRpcError) as failure:
-        await call(request, metadata=metadata)
-    assert failure.value.code() == code, failure.value.details()
-    found = problem(failure.value)
-    assert found.get("type") == slug, found
-    return found
+def digest(secret: str) -> str:
+    """How identity stores a code, refresh token or client secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 async def rejections(engine, user_id: str | None = None) -> list[dict]:
@@ -174,10 +186,16 @@ async def consent(oauth, principals, person: Person, client_id: str, scopes=("re
 async def tokens_for(oauth, principals, gateway, person: Person, scopes=("read",)):
     client = await register(oauth, gateway)
     code = await consent(oauth, principals, person, client.client_id, scopes)
-    tokens = await oauth.ExchangeAuthorizationCode(
-        mcp_oauth_pb2.ExchangeMcpAuthorizationCodeRequest(client_id=client.client_id, code=code), metadata=gateway
-    )
+    tokens = await oauth.ExchangeAuthorizationCode(exchange(client.client_id, code), metadata=gateway)
     return client, tokens
+
+
+def load_code(client_id: str, code: str) -> mcp_oauth_pb2.LoadMcpAuthorizationCodeRequest:
+    return mcp_oauth_pb2.LoadMcpAuthorizationCodeRequest(client_id=client_id, code=code)
+
+
+def exchange(client_id: str, code: str) -> mcp_oauth_pb2.ExchangeMcpAuthorizationCodeRequest:
+    return mcp_oauth_pb2.ExchangeMcpAuthorizationCodeRequest(client_id=client_id, code=code)
 
 
 def refresh(client_id: str, token: str) -> mcp_oauth_pb2.ExchangeMcpRefreshTokenRequest:
@@ -188,12 +206,20 @@ def grant_of(token: str) -> mcp_oauth_pb2.LoadMcpAccessTokenRequest:
     return mcp_oauth_pb2.LoadMcpAccessTokenRequest(access_token=token)
 
 
+async def refresh_refused(oauth, gateway, client_id: str, token: str, slug: str) -> None:
+    """Refreshing with ``token`` is refused as unauthenticated, with the problem ``slug``."""
+    await refused(oauth.ExchangeRefreshToken, refresh(client_id, token), gateway, grpc.StatusCode.UNAUTHENTICATED, slug)
+
+
+async def grant_refused(oauth, gateway, access_token: str, slug: str) -> None:
+    """Identity has no live grant for ``access_token`` (not found, with the problem ``slug``)."""
+    await refused(oauth.LoadAccessToken, grant_of(access_token), gateway, grpc.StatusCode.NOT_FOUND, slug)
+
+
 # --- registration --------------------------------------------------------------------------
 
 
-async def test_public_and_confidential_clients_register_and_secrets_are_not_stored(
-    oauth, gateway, service_engines
-) -> None:
+async def test_public_and_confidential_clients_register_and_secrets_are_not_stored(oauth, gateway, db) -> None:
     public = await register(oauth, gateway)
     assert public.client_secret == "" and public.redirect_uris == [REDIRECT] and public.scope == "read write"
     assert orjson.loads(public.metadata_json)["client_name"] == "Test client"
@@ -202,13 +228,13 @@ async def test_public_and_confidential_clients_register_and_secrets_are_not_stor
     assert len(confidential.client_secret) >= 43
     again = await oauth.GetClient(mcp_oauth_pb2.GetMcpClientRequest(client_id=confidential.client_id), metadata=gateway)
     assert again.client_secret == confidential.client_secret
-    async with service_engines["identity"].connect() as conn:
+    async with db.connect() as conn:
         stored = (
             await conn.execute(
                 select(McpOAuthClient.client_secret_hash).where(McpOAuthClient.client_id == confidential.client_id)
             )
         ).scalar_one()
-    assert stored == hashlib.sha256(confidential.client_secret.encode()).hexdigest()
+    assert stored == digest(confidential.client_secret)
 
     await refused(
         oauth.GetClient,
@@ -229,20 +255,18 @@ async def test_public_and_confidential_clients_register_and_secrets_are_not_stor
         "",
     ],
 )
-async def test_unsafe_redirect_uris_are_refused_at_registration(
-    oauth, gateway, service_engines, redirect_uri: str
-) -> None:
-    before = await count(service_engines["identity"], McpOAuthClient)
-    with pytest.raises(grpc.aio.AioRpcError) as failure:
-        await register(oauth, gateway, redirect_uris=(redirect_uri,))
-    assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert problem(failure.value)["type"] == "invalid-redirect-uri"
-    assert await count(service_engines["identity"], McpOAuthClient) == before
-    assert (await rejections(service_engines["identity"]))[-1]["reason"] == "invalid_redirect_uri"
+async def test_unsafe_redirect_uris_are_refused_at_registration(oauth, gateway, db, redirect_uri: str) -> None:
+    before = await count(db, McpOAuthClient)
+    await refusal_of(
+        register(oauth, gateway, redirect_uris=(redirect_uri,)),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "invalid-redirect-uri",
+    )
+    assert await count(db, McpOAuthClient) == before
+    assert (await rejections(db))[-1]["reason"] == "invalid_redirect_uri"
 
 
-async def test_only_the_gateway_runs_the_authorization_server(oauth, principals, identity_channel) -> None:
-    person = await owner_with_project(identity_channel, principals)
+async def test_only_the_gateway_runs_the_authorization_server(oauth, principals, person) -> None:
     request = mcp_oauth_pb2.GetMcpClientRequest(client_id="x")
     for metadata in (principals.metadata(), principals.user(person.user_id)):
         await refused(oauth.GetClient, request, metadata, grpc.StatusCode.PERMISSION_DENIED, "forbidden")
@@ -252,59 +276,41 @@ async def test_only_the_gateway_runs_the_authorization_server(oauth, principals,
 
 
 async def test_a_code_is_single_use_and_a_replay_revokes_what_it_issued(
-    oauth, principals, gateway, identity_channel, service_engines
+    oauth, principals, gateway, person, client, db
 ) -> None:
-    person = await owner_with_project(identity_channel, principals)
-    client = await register(oauth, gateway)
     code = await consent(oauth, principals, person, client.client_id)
 
-    loaded = await oauth.LoadAuthorizationCode(
-        mcp_oauth_pb2.LoadMcpAuthorizationCodeRequest(client_id=client.client_id, code=code), metadata=gateway
-    )
+    loaded = await oauth.LoadAuthorizationCode(load_code(client.client_id, code), metadata=gateway)
     assert (loaded.user_id, loaded.project_id, loaded.redirect_uri) == (person.user_id, person.project_id, REDIRECT)
     assert (list(loaded.scopes), loaded.resource, loaded.consumed) == (["read"], RESOURCE, False)
-    async with service_engines["identity"].connect() as conn:
+    async with db.connect() as conn:
         hashes = list((await conn.execute(select(McpOAuthAuthorizationCode.code_hash))).scalars())
-    assert hashes == [hashlib.sha256(code.encode()).hexdigest()]  # stored hashed only
+    assert hashes == [digest(code)]  # stored hashed only
 
-    exchange = mcp_oauth_pb2.ExchangeMcpAuthorizationCodeRequest(client_id=client.client_id, code=code)
+    spend = exchange(client.client_id, code)
     other = await register(oauth, gateway)
     await refused(
         oauth.LoadAuthorizationCode,
-        mcp_oauth_pb2.LoadMcpAuthorizationCodeRequest(client_id=other.client_id, code=code),
+        load_code(other.client_id, code),
         gateway,
         grpc.StatusCode.NOT_FOUND,
         "mcp-code-not-found",
     )
-    tokens = await oauth.ExchangeAuthorizationCode(exchange, metadata=gateway)
+    tokens = await oauth.ExchangeAuthorizationCode(spend, metadata=gateway)
     assert list(tokens.scopes) == ["read"] and tokens.expires_in == 3600
 
-    await refused(
-        oauth.ExchangeAuthorizationCode, exchange, gateway, grpc.StatusCode.UNAUTHENTICATED, "mcp-code-reused"
-    )
-    await refused(
-        oauth.ExchangeRefreshToken,
-        refresh(client.client_id, tokens.refresh_token),
-        gateway,
-        grpc.StatusCode.UNAUTHENTICATED,
-        "mcp-grant-revoked",
-    )
-    await refused(
-        oauth.LoadAccessToken, grant_of(tokens.access_token), gateway, grpc.StatusCode.NOT_FOUND, "mcp-grant-revoked"
-    )
-    reasons = [r["reason"] for r in await rejections(service_engines["identity"], person.user_id)]
+    await refused(oauth.ExchangeAuthorizationCode, spend, gateway, grpc.StatusCode.UNAUTHENTICATED, "mcp-code-reused")
+    await refresh_refused(oauth, gateway, client.client_id, tokens.refresh_token, "mcp-grant-revoked")
+    await grant_refused(oauth, gateway, tokens.access_token, "mcp-grant-revoked")
+    reasons = [r["reason"] for r in await rejections(db, person.user_id)]
     assert reasons[:2] == ["code_reused", "refresh_token_revoked"]
 
 
-async def test_concurrent_exchanges_of_one_code_issue_tokens_once(
-    oauth, principals, gateway, identity_channel, service_engines
-) -> None:
-    person = await owner_with_project(identity_channel, principals)
-    client = await register(oauth, gateway)
+async def test_concurrent_exchanges_of_one_code_issue_tokens_once(oauth, principals, gateway, person, client) -> None:
     code = await consent(oauth, principals, person, client.client_id)
-    exchange = mcp_oauth_pb2.ExchangeMcpAuthorizationCodeRequest(client_id=client.client_id, code=code)
+    spend = exchange(client.client_id, code)
     results = await asyncio.gather(
-        *(oauth.ExchangeAuthorizationCode(exchange, metadata=gateway) for _ in range(5)), return_exceptions=True
+        *(oauth.ExchangeAuthorizationCode(spend, metadata=gateway) for _ in range(5)), return_exceptions=True
     )
     issued = [r for r in results if isinstance(r, mcp_oauth_pb2.McpTokens)]
     assert len(issued) == 1
@@ -312,10 +318,8 @@ async def test_concurrent_exchanges_of_one_code_issue_tokens_once(
 
 
 async def test_a_pkce_mismatch_is_logged_for_the_codes_owner_and_changes_nothing(
-    oauth, principals, gateway, identity_channel, service_engines
+    oauth, principals, gateway, person, client, db
 ) -> None:
-    person = await owner_with_project(identity_channel, principals)
-    client = await register(oauth, gateway)
     for challenge in ("plain-verifier", "x" * 44, "+" * 43):  # only S256 challenges are accepted
         await refused(
             oauth.CreateAuthorizationCode,
@@ -328,9 +332,7 @@ async def test_a_pkce_mismatch_is_logged_for_the_codes_owner_and_changes_nothing
     created = await oauth.CreateAuthorizationCode(
         code_request(client.client_id, person.project_id, challenge), metadata=principals.user(person.user_id)
     )
-    loaded = await oauth.LoadAuthorizationCode(
-        mcp_oauth_pb2.LoadMcpAuthorizationCodeRequest(client_id=client.client_id, code=created.code), metadata=gateway
-    )
+    loaded = await oauth.LoadAuthorizationCode(load_code(client.client_id, created.code), metadata=gateway)
     assert loaded.code_challenge == s256(verifier) != s256("a wrong verifier")
 
     # The gateway's token endpoint compares the verifier (the SDK does) and reports the refusal.
@@ -344,7 +346,7 @@ async def test_a_pkce_mismatch_is_logged_for_the_codes_owner_and_changes_nothing
         ),
         metadata=gateway,
     )
-    entry = (await rejections(service_engines["identity"], person.user_id))[-1]
+    entry = (await rejections(db, person.user_id))[-1]
     assert entry == {
         "reason": "pkce_mismatch",
         "endpoint": "token",
@@ -353,10 +355,8 @@ async def test_a_pkce_mismatch_is_logged_for_the_codes_owner_and_changes_nothing
     }
     assert created.code not in str(entry)
 
-    tokens = await oauth.ExchangeAuthorizationCode(  # the code was not spent by the refusal
-        mcp_oauth_pb2.ExchangeMcpAuthorizationCodeRequest(client_id=client.client_id, code=created.code),
-        metadata=gateway,
-    )
+    # The code was not spent by the refusal.
+    tokens = await oauth.ExchangeAuthorizationCode(exchange(client.client_id, created.code), metadata=gateway)
     assert tokens.access_token
 
 
@@ -369,11 +369,7 @@ async def test_a_pkce_mismatch_is_logged_for_the_codes_owner_and_changes_nothing
         "http://127.0.0.1:43112/callback",
     ],
 )
-async def test_the_redirect_uri_must_match_exactly(
-    oauth, principals, gateway, identity_channel, service_engines, redirect_uri: str
-) -> None:
-    person = await owner_with_project(identity_channel, principals)
-    client = await register(oauth, gateway)
+async def test_the_redirect_uri_must_match_exactly(oauth, principals, person, client, db, redirect_uri: str) -> None:
     _, challenge = pkce()
     await refused(
         oauth.CreateAuthorizationCode,
@@ -382,19 +378,18 @@ async def test_the_redirect_uri_must_match_exactly(
         grpc.StatusCode.INVALID_ARGUMENT,
         "invalid-redirect-uri",
     )
-    assert await count(service_engines["identity"], McpOAuthAuthorizationCode) == 0
-    entry = (await rejections(service_engines["identity"], person.user_id))[-1]
+    assert await count(db, McpOAuthAuthorizationCode) == 0
+    entry = (await rejections(db, person.user_id))[-1]
     assert (entry["reason"], entry["redirect_uri"]) == ("redirect_uri_not_registered", redirect_uri)
 
 
 async def test_a_viewer_cannot_grant_write_and_non_members_cannot_grant_anything(
-    oauth, principals, gateway, identity_channel, admin_engine, service_engines
+    oauth, principals, gateway, identity_channel, admin_engine, db, client
 ) -> None:
     owner = await owner_with_project(identity_channel, principals)
     viewer = Person(
         await join(identity_channel, principals, admin_engine, owner.project_id, "viewer"), owner.project_id
     )
-    client = await register(oauth, gateway)
     _, challenge = pkce()
 
     await refused(
@@ -404,17 +399,15 @@ async def test_a_viewer_cannot_grant_write_and_non_members_cannot_grant_anything
         grpc.StatusCode.PERMISSION_DENIED,
         "scope-escalation",
     )
-    entry = (await rejections(service_engines["identity"], viewer.user_id))[-1]
+    entry = (await rejections(db, viewer.user_id))[-1]
     assert (entry["reason"], entry["role"], entry["scopes"]) == ("scope_escalation", "viewer", ["write"])
-    assert await count(service_engines["identity"], McpOAuthAuthorizationCode) == 0
+    assert await count(db, McpOAuthAuthorizationCode) == 0
 
     code = await consent(oauth, principals, viewer, client.client_id, ("read",))
-    tokens = await oauth.ExchangeAuthorizationCode(
-        mcp_oauth_pb2.ExchangeMcpAuthorizationCodeRequest(client_id=client.client_id, code=code), metadata=gateway
-    )
+    tokens = await oauth.ExchangeAuthorizationCode(exchange(client.client_id, code), metadata=gateway)
     grant = await oauth.LoadAccessToken(grant_of(tokens.access_token), metadata=gateway)
     assert (grant.role, list(grant.scopes), grant.project_id) == ("viewer", ["read"], owner.project_id)
-    assert "mcp_oauth_granted" in await audit_types(service_engines["identity"], viewer.user_id)
+    assert "mcp_oauth_granted" in await audit_types(db, viewer.user_id)
 
     stranger = await owner_with_project(identity_channel, principals, "Stranger")
     await refused(
@@ -443,9 +436,8 @@ async def test_a_viewer_cannot_grant_write_and_non_members_cannot_grant_anything
 
 
 async def test_access_tokens_are_mcp_jwts_the_published_keys_verify(
-    oauth, principals, gateway, identity_channel
+    oauth, principals, gateway, identity_channel, person
 ) -> None:
-    person = await owner_with_project(identity_channel, principals)
     client, tokens = await tokens_for(oauth, principals, gateway, person, ("read", "write"))
     jwks = orjson.loads(
         (
@@ -475,13 +467,12 @@ async def test_access_tokens_are_mcp_jwts_the_published_keys_verify(
     )
     header, payload, signature = tokens.access_token.split(".")
     for forged in (f"{header}.{payload}.{signature[:-4]}AAAA", "not-a-token", ""):
-        await refused(oauth.LoadAccessToken, grant_of(forged), gateway, grpc.StatusCode.NOT_FOUND, "mcp-token-invalid")
+        await grant_refused(oauth, gateway, forged, "mcp-token-invalid")
 
 
 async def test_refresh_rotates_within_the_family_and_a_reused_token_revokes_it(
-    oauth, principals, gateway, identity_channel, service_engines
+    oauth, principals, gateway, person, db
 ) -> None:
-    person = await owner_with_project(identity_channel, principals)
     client, first = await tokens_for(oauth, principals, gateway, person, ("read", "write"))
     loaded = await oauth.LoadRefreshToken(
         mcp_oauth_pb2.LoadMcpRefreshTokenRequest(client_id=client.client_id, refresh_token=first.refresh_token),
@@ -502,36 +493,19 @@ async def test_refresh_rotates_within_the_family_and_a_reused_token_revokes_it(
         metadata=gateway,
     )
     assert list(narrowed.scopes) == ["read"]
-    async with service_engines["identity"].connect() as conn:
+    async with db.connect() as conn:
         families = (await conn.execute(select(func.count(func.distinct(McpOAuthRefreshToken.family_id))))).scalar_one()
     assert families == 1
 
     other = await register(oauth, gateway)  # another client cannot use it
-    await refused(
-        oauth.ExchangeRefreshToken,
-        refresh(other.client_id, narrowed.refresh_token),
-        gateway,
-        grpc.StatusCode.UNAUTHENTICATED,
-        "mcp-refresh-token-invalid",
-    )
+    await refresh_refused(oauth, gateway, other.client_id, narrowed.refresh_token, "mcp-refresh-token-invalid")
 
-    await refused(  # the first token, replayed
-        oauth.ExchangeRefreshToken,
-        refresh(client.client_id, first.refresh_token),
-        gateway,
-        grpc.StatusCode.UNAUTHENTICATED,
-        "mcp-refresh-token-reused",
-    )
-    await refused(
-        oauth.ExchangeRefreshToken,
-        refresh(client.client_id, narrowed.refresh_token),
-        gateway,
-        grpc.StatusCode.UNAUTHENTICATED,
-        "mcp-grant-revoked",
-    )
+    # The first token, replayed.
+    await refresh_refused(oauth, gateway, client.client_id, first.refresh_token, "mcp-refresh-token-reused")
+    await refresh_refused(oauth, gateway, client.client_id, narrowed.refresh_token, "mcp-grant-revoked")
     for token in (first.access_token, second.access_token, narrowed.access_token):
-        await refused(oauth.LoadAccessToken, grant_of(token), gateway, grpc.StatusCode.NOT_FOUND, "mcp-grant-revoked")
-    reasons = [r["reason"] for r in await rejections(service_engines["identity"], person.user_id)]
+        await grant_refused(oauth, gateway, token, "mcp-grant-revoked")
+    reasons = [r["reason"] for r in await rejections(db, person.user_id)]
     assert "refresh_token_reused" in reasons
 
 
@@ -555,22 +529,11 @@ async def test_a_role_change_applies_to_the_grant_and_leaving_ends_it(
 
     async with admin_engine.begin() as conn:
         await conn.execute(ProjectMember.__table__.delete().where(ProjectMember.user_id == uuid.UUID(member_id)))
-    await refused(
-        oauth.LoadAccessToken, grant_of(rotated.access_token), gateway, grpc.StatusCode.NOT_FOUND, "mcp-grant-orphaned"
-    )
-    await refused(
-        oauth.ExchangeRefreshToken,
-        refresh(client.client_id, rotated.refresh_token),
-        gateway,
-        grpc.StatusCode.UNAUTHENTICATED,
-        "mcp-grant-orphaned",
-    )
+    await grant_refused(oauth, gateway, rotated.access_token, "mcp-grant-orphaned")
+    await refresh_refused(oauth, gateway, client.client_id, rotated.refresh_token, "mcp-grant-orphaned")
 
 
-async def test_revocation_ends_the_family_by_refresh_or_access_token(
-    oauth, principals, gateway, identity_channel, service_engines
-) -> None:
-    person = await owner_with_project(identity_channel, principals)
+async def test_revocation_ends_the_family_by_refresh_or_access_token(oauth, principals, gateway, person, db) -> None:
     client, tokens = await tokens_for(oauth, principals, gateway, person)
     other = await register(oauth, gateway)
 
@@ -582,25 +545,71 @@ async def test_revocation_ends_the_family_by_refresh_or_access_token(
     assert (await oauth.LoadAccessToken(grant_of(tokens.access_token), metadata=gateway)).role == "owner"
 
     await revoke(client.client_id, tokens.refresh_token)
-    await refused(
-        oauth.ExchangeRefreshToken,
-        refresh(client.client_id, tokens.refresh_token),
-        gateway,
-        grpc.StatusCode.UNAUTHENTICATED,
-        "mcp-grant-revoked",
-    )
-    await refused(
-        oauth.LoadAccessToken, grant_of(tokens.access_token), gateway, grpc.StatusCode.NOT_FOUND, "mcp-grant-revoked"
-    )
+    await refresh_refused(oauth, gateway, client.client_id, tokens.refresh_token, "mcp-grant-revoked")
+    await grant_refused(oauth, gateway, tokens.access_token, "mcp-grant-revoked")
     await revoke(client.client_id, tokens.refresh_token)  # idempotent
 
     client2, tokens2 = await tokens_for(oauth, principals, gateway, person)
     await revoke(client2.client_id, tokens2.access_token)  # by the access token
-    await refused(
-        oauth.ExchangeRefreshToken,
-        refresh(client2.client_id, tokens2.refresh_token),
-        gateway,
-        grpc.StatusCode.UNAUTHENTICATED,
-        "mcp-grant-revoked",
-    )
-    assert (await audit_types(service_engines["identity"], person.user_id)).count("mcp_oauth_revoked") == 2
+    await refresh_refused(oauth, gateway, client2.client_id, tokens2.refresh_token, "mcp-grant-revoked")
+    assert (await audit_types(db, person.user_id)).count("mcp_oauth_revoked") == 2
+
+
+# --- housekeeping --------------------------------------------------------------------------
+
+
+async def backdate(engine, column, secret: str, **ago: timedelta) -> None:
+    """Set the named timestamps of the row whose ``column`` holds the hash of ``secret`` to that long ago."""
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(column.class_)
+            .where(column == digest(secret))
+            .values({name: func.now() - delta for name, delta in ago.items()})
+        )
+
+
+async def test_the_purge_drops_dead_codes_and_tokens_and_keeps_live_ones(
+    oauth, principals, gateway, person, client, db, admin_engine
+) -> None:
+    hours, days = timedelta(hours=23), timedelta(days=2)
+    code = McpOAuthAuthorizationCode.code_hash
+    codes = {age: await consent(oauth, principals, person, client.client_id) for age in ("live", "hours", "days")}
+    await backdate(admin_engine, code, codes["hours"], expires_at=hours)
+    await backdate(admin_engine, code, codes["days"], expires_at=days)
+    spent = await consent(oauth, principals, person, client.client_id)
+    granted = await oauth.ExchangeAuthorizationCode(exchange(client.client_id, spent), metadata=gateway)
+    await backdate(admin_engine, code, spent, expires_at=days)
+
+    token = McpOAuthRefreshToken.token_hash
+    kinds = ("expired hours", "expired days", "revoked hours", "revoked days")
+    families = {kind: (await tokens_for(oauth, principals, gateway, person))[1].refresh_token for kind in kinds}
+    await backdate(admin_engine, token, families["expired hours"], expires_at=hours)
+    await backdate(admin_engine, token, families["expired days"], expires_at=days)
+    await backdate(admin_engine, token, families["revoked hours"], revoked_at=hours)
+    await backdate(admin_engine, token, families["revoked days"], revoked_at=days)
+    rotated = await oauth.ExchangeRefreshToken(refresh(client.client_id, granted.refresh_token), metadata=gateway)
+
+    async def stored(column) -> set[str]:
+        async with db.connect() as conn:
+            return set((await conn.execute(select(column))).scalars())
+
+    codes_before, tokens_before = await stored(code), await stored(token)
+    uow = UnitOfWork(create_sessionmaker(db), domain="identity", producer="test", infra=infra)
+    async with uow:
+        await mcp_oauth_repository.purge_dead_credentials(uow)
+        await uow.commit()
+
+    codes_after, tokens_after = await stored(code), await stored(token)
+    assert codes_after == codes_before - {digest(codes["days"]), digest(spent)}
+    assert tokens_after == tokens_before - {digest(families["expired days"]), digest(families["revoked days"])}
+    assert {digest(codes["live"]), digest(codes["hours"])} <= codes_after
+    assert {
+        digest(granted.refresh_token),  # used, but not expired: a replay must still revoke the family
+        digest(rotated.refresh_token),
+        digest(families["expired hours"]),
+        digest(families["revoked hours"]),
+    } <= tokens_after
+    # The grant of the purged code lives on; the live code can still be exchanged.
+    assert (await oauth.LoadAccessToken(grant_of(rotated.access_token), metadata=gateway)).role == "owner"
+    await oauth.ExchangeRefreshToken(refresh(client.client_id, rotated.refresh_token), metadata=gateway)
+    assert (await oauth.ExchangeAuthorizationCode(exchange(client.client_id, codes["live"]), metadata=gateway)).scopes

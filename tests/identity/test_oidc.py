@@ -23,6 +23,7 @@ from services.identity.__main__ import SPEC as IDENTITY
 from services.identity.models import OidcIdentity, User, UserAuditEntry
 from services.identity.oidc import OidcProviders, SignInState
 from services.identity.settings import OidcProviderSettings
+from tests.grpc_calls import refusal_of
 from tests.harness import free_port, running_service
 from tests.oidc_issuer import OidcIssuer, new_key
 from tests.services_fixtures import identity_settings
@@ -83,15 +84,6 @@ async def sign_in(stub, principals, issuer: OidcIssuer, provider: str = "test", 
     started = await start(stub, principals, provider, next_path=next_path)
     code, state = issuer.authorize(started.authorization_url, **claims)
     return await callback(stub, principals, provider, code, state)
-
-
-async def refused(call, code: grpc.StatusCode, slug: str) -> dict:
-    with pytest.raises(grpc.aio.AioRpcError) as failure:
-        await call
-    assert failure.value.code() == code, failure.value.details()
-    problem = next(orjson.loads(v) for k, v in failure.value.trailing_metadata() or () if k == "aira-problem")
-    assert problem["type"] == slug, problem
-    return problem
 
 
 async def rejections(engine) -> list[dict]:
@@ -232,14 +224,14 @@ async def test_linking_an_unverified_account_removes_what_its_creator_set_up(
     pair = await sign_in(stub, principals, issuer, sub="hedy-1", email="hedy@example.com")
     assert pair.user.id == squatter.user.id
     assert (pair.user.email_verified, pair.user.has_password) == (True, False)
-    await refused(
+    await refusal_of(
         accounts.Refresh(
             accounts_pb2.RefreshRequest(refresh_token=squatter.refresh_token), metadata=principals.metadata()
         ),
         grpc.StatusCode.UNAUTHENTICATED,
         "session-revoked",
     )
-    await refused(
+    await refusal_of(
         accounts.Login(
             accounts_pb2.LoginRequest(email="hedy@example.com", password=PASSWORD), metadata=principals.metadata()
         ),
@@ -283,7 +275,7 @@ BAD_TOKENS = {
 async def test_a_bad_id_token_is_refused_logged_and_changes_nothing(
     stub, principals, issuer, admin_engine, claims, status, slug, reason
 ) -> None:
-    await refused(sign_in(stub, principals, issuer, **claims), status, slug)
+    await refusal_of(sign_in(stub, principals, issuer, **claims), status, slug)
     [rejection] = await rejections(admin_engine)
     assert (rejection["reason"], rejection["provider"], rejection["user_id"]) == (reason, "test", None)
     assert (await count(admin_engine, User), await count(admin_engine, OidcIdentity)) == (0, 0)
@@ -294,10 +286,10 @@ async def test_a_tampered_state_is_refused_before_the_code_is_spent(stub, princi
     code, state = issuer.authorize(started.authorization_url)
     middle = len(state) // 2
     tampered = state[:middle] + ("A" if state[middle] != "A" else "B") + state[middle + 1 :]
-    await refused(
+    await refusal_of(
         callback(stub, principals, "test", code, tampered), grpc.StatusCode.UNAUTHENTICATED, "invalid-oidc-state"
     )
-    await refused(
+    await refusal_of(
         callback(stub, principals, "test", code, state + "!"), grpc.StatusCode.UNAUTHENTICATED, "invalid-oidc-state"
     )
     assert [r["reason"] for r in await rejections(admin_engine)] == ["state_invalid", "state_invalid"]
@@ -309,7 +301,7 @@ async def test_a_tampered_state_is_refused_before_the_code_is_spent(stub, princi
 async def test_a_state_only_works_for_its_provider(stub, principals, acme) -> None:
     started = await start(stub, principals, "acme")
     code, state = acme.authorize(started.authorization_url)
-    await refused(
+    await refusal_of(
         callback(stub, principals, "test", code, state), grpc.StatusCode.UNAUTHENTICATED, "invalid-oidc-state"
     )
 
@@ -319,7 +311,7 @@ async def test_an_expired_state_is_refused(stub, principals, settings, admin_eng
     stale = SignInState(
         nonce="n", verifier="v" * 43, next_path="/", redirect_uri="x", expires_at=int(time.time()) - 1
     ).seal(box, "test")
-    await refused(
+    await refusal_of(
         callback(stub, principals, "test", "code", stale), grpc.StatusCode.UNAUTHENTICATED, "oidc-state-expired"
     )
     assert [r["reason"] for r in await rejections(admin_engine)] == ["state_expired"]
@@ -329,7 +321,7 @@ async def test_a_replayed_callback_is_refused_by_the_provider(stub, principals, 
     started = await start(stub, principals)
     code, state = issuer.authorize(started.authorization_url)
     await callback(stub, principals, "test", code, state)
-    await refused(
+    await refusal_of(
         callback(stub, principals, "test", code, state), grpc.StatusCode.UNAUTHENTICATED, "oidc-code-rejected"
     )
     [rejection] = await rejections(admin_engine)
@@ -339,13 +331,15 @@ async def test_a_replayed_callback_is_refused_by_the_provider(stub, principals, 
 
 @pytest.mark.parametrize("next_path", ["https://evil.example/", "//evil.example", "/\\evil.example", "evil"])
 async def test_an_open_redirect_is_refused_at_start(stub, principals, admin_engine, next_path) -> None:
-    await refused(start(stub, principals, next_path=next_path), grpc.StatusCode.INVALID_ARGUMENT, "invalid-next-path")
+    await refusal_of(
+        start(stub, principals, next_path=next_path), grpc.StatusCode.INVALID_ARGUMENT, "invalid-next-path"
+    )
     [rejection] = await rejections(admin_engine)
     assert (rejection["reason"], rejection["next_path"]) == ("open_redirect", next_path)
 
 
 async def test_a_foreign_redirect_uri_is_refused(stub, principals, admin_engine) -> None:
-    await refused(
+    await refusal_of(
         start(stub, principals, redirect_uri="https://evil.example/v1/auth/oidc/test/callback"),
         grpc.StatusCode.INVALID_ARGUMENT,
         "invalid-redirect-uri",
@@ -354,9 +348,9 @@ async def test_a_foreign_redirect_uri_is_refused(stub, principals, admin_engine)
 
 
 async def test_unknown_providers_and_provider_errors_are_refused(stub, principals, admin_engine) -> None:
-    await refused(start(stub, principals, "nope"), grpc.StatusCode.NOT_FOUND, "oidc-provider-not-found")
-    await refused(callback(stub, principals, "nope", "c", "s"), grpc.StatusCode.NOT_FOUND, "oidc-provider-not-found")
-    await refused(
+    await refusal_of(start(stub, principals, "nope"), grpc.StatusCode.NOT_FOUND, "oidc-provider-not-found")
+    await refusal_of(callback(stub, principals, "nope", "c", "s"), grpc.StatusCode.NOT_FOUND, "oidc-provider-not-found")
+    await refusal_of(
         callback(stub, principals, "test", "", "s", error="access_denied"),
         grpc.StatusCode.UNAUTHENTICATED,
         "oidc-provider-error",
@@ -370,7 +364,7 @@ async def test_unknown_providers_and_provider_errors_are_refused(stub, principal
 
 
 async def test_an_unreachable_provider_is_unavailable(stub, principals) -> None:
-    await refused(start(stub, principals, "down"), grpc.StatusCode.UNAVAILABLE, "oidc-provider-unavailable")
+    await refusal_of(start(stub, principals, "down"), grpc.StatusCode.UNAVAILABLE, "oidc-provider-unavailable")
 
 
 async def test_new_signing_keys_are_fetched_when_tokens_name_them(stub, principals, issuer, monkeypatch) -> None:
@@ -398,15 +392,15 @@ async def test_the_sso_provider_is_found_from_the_email_domain(stub, principals,
     assert (await discover("Bob@ACME.com")).provider == "acme"
     assert (await discover("eve@example.org")).provider == "test"
     for email in ("eve@ghost.com", "eve@elsewhere.com", "eve@sub.acme.com"):
-        await refused(discover(email), grpc.StatusCode.NOT_FOUND, "sso-provider-not-found")
-    await refused(discover("not an email"), grpc.StatusCode.INVALID_ARGUMENT, "invalid-email")
+        await refusal_of(discover(email), grpc.StatusCode.NOT_FOUND, "sso-provider-not-found")
+    await refusal_of(discover("not an email"), grpc.StatusCode.INVALID_ARGUMENT, "invalid-email")
 
 
 async def test_a_domain_with_sso_signs_in_only_through_its_provider(
     stub, principals, issuer, acme, admin_engine
 ) -> None:
     await put_sso_domains(admin_engine, {"acme.com": "acme"})
-    problem = await refused(
+    problem = await refusal_of(
         sign_in(stub, principals, issuer, email="bob@acme.com"),
         grpc.StatusCode.PERMISSION_DENIED,
         "sso-provider-required",

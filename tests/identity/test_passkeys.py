@@ -8,7 +8,6 @@ import uuid
 from datetime import timedelta
 
 import grpc
-import orjson
 import pytest
 from sqlalchemy import func, select, update
 
@@ -17,6 +16,7 @@ from services.chassis.principal import Principal
 from services.identity.models import UserAuditEntry, WebauthnChallenge, WebauthnCredential
 from services.identity.passkeys import RelyingParty
 from services.identity.settings import IdentitySettings
+from tests.grpc_calls import problem, refused
 from tests.webauthn_authenticator import NoCredential, SoftAuthenticator, b64url
 
 pytestmark = pytest.mark.usefixtures("clean_db")
@@ -83,22 +83,6 @@ def assertion_request(assertion: dict) -> passkeys_pb2.VerifyAuthenticationReque
 async def sign_in(stub, principals, origin: str, authenticator: SoftAuthenticator, email: str = ""):
     assertion = authenticator.get(await login_options(stub, principals, email), origin)
     return await stub.VerifyAuthentication(assertion_request(assertion), metadata=principals.metadata())
-
-
-def problem(exc: grpc.aio.AioRpcError) -> dict:
-    for key, value in exc.trailing_metadata() or ():
-        if key == "aira-problem":
-            return orjson.loads(value)
-    return {}
-
-
-async def refused(call, request, metadata, code: grpc.StatusCode, slug: str) -> dict:
-    with pytest.raises(grpc.aio.AioRpcError) as failure:
-        await call(request, metadata=metadata)
-    assert failure.value.code() == code, failure.value.details()
-    found = problem(failure.value)
-    assert found.get("type") == slug, found
-    return found
 
 
 async def audit(db, user_id: str | None, event_type: str) -> list[dict]:

@@ -14,7 +14,8 @@ from sqlalchemy import func, select, text, update
 from aira.common.v1 import types_pb2
 from aira.identity.v1 import accounts_pb2, accounts_pb2_grpc, projects_pb2, projects_pb2_grpc
 from services.identity.models import ProjectBilling, ProjectIntegration, ProjectInvitation, ProjectMember
-from tests.identity.test_accounts import PASSWORD, audit_types, new_email, refused
+from tests.grpc_calls import refused
+from tests.identity.test_accounts import PASSWORD, audit_types, new_email
 from tests.mail import token_in
 
 pytestmark = pytest.mark.usefixtures("clean_db")
