@@ -5,18 +5,14 @@ from __future__ import annotations
 from aira.agents.v1 import audit_pb2, audit_pb2_grpc
 from services.agents import models
 from services.agents.consumers import AUDIT_SUBSCRIPTIONS
-from services.agents.grpc_api import AuditLogServicer
-from services.chassis.service import ServiceContext, ServiceParts, ServiceSpec, run
+from services.agents.grpc_api.audit import AuditLogServicer
+from services.chassis.service import ServiceContext, ServiceParts, ServiceSpec, run, servicer
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
     return ServiceParts(
         servicers=[
-            (
-                audit_pb2_grpc.add_AuditLogServicer_to_server,
-                AuditLogServicer(ctx.reader),
-                audit_pb2.DESCRIPTOR.services_by_name["AuditLog"].full_name,
-            )
+            servicer(audit_pb2, audit_pb2_grpc, "AuditLog", AuditLogServicer(ctx.reader)),
         ],
         subscriptions=AUDIT_SUBSCRIPTIONS,
     )

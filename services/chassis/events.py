@@ -25,7 +25,7 @@ from nats.js import JetStreamContext
 from nats.js import api as js_api
 from nats.js.errors import BadRequestError
 
-from aira.common.v1 import events_pb2, types_pb2
+from aira.common.v1 import errors_pb2, events_pb2, types_pb2
 from services.chassis import context
 from services.chassis.ids import uuid7
 from services.chassis.proto_values import to_struct, to_timestamp
@@ -53,6 +53,29 @@ class Event:
     actor: types_pb2.Actor | None = None
     event_id: uuid.UUID = field(default_factory=uuid7)
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+ERROR_ENTITY = "error"
+
+
+def error_event(
+    kind: str,
+    message: str,
+    *,
+    reference: str = "",
+    project_id: uuid.UUID | str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> Event:
+    """``<service>.error.recorded.v1``: a failure operators should see (agents keeps the error log)."""
+    return Event(
+        entity_type=ERROR_ENTITY,
+        action="recorded",
+        entity_id=reference or kind,
+        project_id=project_id,
+        payload=errors_pb2.ErrorRecorded(
+            kind=kind, message=message[:4000], reference=reference, details=to_struct(jsonable(details or {}))
+        ),
+    )
 
 
 def subject_for(domain: str, entity_type: str, action: str) -> str:

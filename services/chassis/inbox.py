@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from aira.common.v1 import events_pb2
 from services.chassis import context
-from services.chassis.events import decode_envelope, ensure_stream, stream_name
+from services.chassis.events import decode_envelope, ensure_stream, error_event, stream_name
 from services.chassis.settings import Settings
 from services.chassis.uow import UnitOfWork
 
@@ -116,6 +116,7 @@ class EventConsumer:
             )
             if delivered >= self._max_deliver:
                 log.error("giving up on event after %d deliveries", delivered, extra={"event_id": envelope.event_id})
+                await self._report_abandoned(consumer, envelope, delivered)
                 await msg.term()
             else:
                 await msg.nak(delay=min(0.5 * 2 ** (delivered - 1), 30.0))
@@ -127,6 +128,23 @@ class EventConsumer:
             await msg.ack()
         except Exception as exc:
             log.warning("ack failed after commit; redelivery will be ignored", extra={"error": str(exc)})
+
+    async def _report_abandoned(self, consumer: str, envelope: events_pb2.EventEnvelope, delivered: int) -> None:
+        """An event no delivery could handle becomes an error in agents' error log."""
+        try:
+            async with self._uow_factory() as uow:
+                uow.emit(
+                    error_event(
+                        "event_abandoned",
+                        f"{consumer} gave up on {envelope.type} after {delivered} deliveries",
+                        reference=f"event:{envelope.event_id}",
+                        project_id=envelope.project_id or None,
+                        details={"consumer": consumer, "event_type": envelope.type, "deliveries": delivered},
+                    )
+                )
+                await uow.commit()
+        except Exception:  # the database may be what failed; the log line above remains
+            log.exception("could not record the abandoned event")
 
     async def _run_one(self, subscription: Subscription, stop: asyncio.Event) -> None:
         await ensure_stream(self._js, subscription.domain, self._settings)

@@ -1,10 +1,13 @@
-"""A lease-based job queue in each service's ``jobs`` table.
+"""A lease-based job queue: each service's ``jobs`` table, or any table shaped like it.
 
 Workers claim due jobs with ``FOR UPDATE SKIP LOCKED`` and hold a lease they renew while working.
 A job whose worker dies is claimed again once its lease expires. A job's effect and its ``done``
 mark commit in one transaction that first checks the lease is still ours, so a worker that lost
 its lease cannot also apply the effect: each effect happens once. Failures back off exponentially
 until ``max_attempts``, then the job is ``dead`` with its last error.
+
+A :class:`JobQueue` names the table and, where they differ, its columns, so one runner serves the
+chassis ``jobs`` table and a domain's own queue (agents' ``orchestration_jobs``) alike.
 """
 
 from __future__ import annotations
@@ -14,11 +17,11 @@ import logging
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Column, Table, and_, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,12 +33,32 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class JobQueue:
+    """A jobs table and the names of its columns (the chassis ``jobs`` names by default)."""
+
+    table: Table
+    kind_column: str = "kind"
+    attempts_column: str = "attempts"
+    extra_columns: tuple[str, ...] = ()  # handed to handlers in Job.extra (e.g. project_id)
+
+    @classmethod
+    def of(cls, infra: InfraTables) -> JobQueue:
+        return cls(infra.jobs)
+
+    def __getattr__(self, name: str) -> Column:
+        """A column by its role: ``kind`` and ``attempts`` are mapped, the rest share their names."""
+        mapped = {"kind": self.kind_column, "attempts": self.attempts_column}.get(name, name)
+        return self.table.c[mapped]
+
+
+@dataclass(frozen=True)
 class Job:
     id: uuid.UUID
     kind: str
     payload: dict[str, Any]
     attempts: int
     max_attempts: int
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 JobHandler = Callable[[UnitOfWork, Job], Awaitable[None]]
@@ -47,7 +70,7 @@ class LeaseLost(Exception):
 
 async def enqueue(
     session: AsyncSession,
-    infra: InfraTables,
+    queue: JobQueue | InfraTables,
     kind: str,
     payload: Mapping[str, Any] | None = None,
     *,
@@ -55,104 +78,195 @@ async def enqueue(
     priority: int = 0,
     run_after: datetime | None = None,
     max_attempts: int = 5,
-) -> uuid.UUID:
-    """Add a job (flush only; it runs once the caller commits). A repeated key returns the first job."""
-    table = infra.jobs
+    extra: Mapping[str, Any] | None = None,
+) -> tuple[uuid.UUID, bool]:
+    """Add a job (flush only; it runs once the caller commits); returns its id and whether it is new.
+
+    A repeated idempotency key returns the first job instead of adding another.
+    """
+    q = queue if isinstance(queue, JobQueue) else JobQueue.of(queue)
     values: dict[str, Any] = {
         "id": uuid7(),
-        "kind": kind,
+        q.kind_column: kind,
         "payload": dict(payload or {}),
         "priority": priority,
         "max_attempts": max_attempts,
         "idempotency_key": idempotency_key,
+        **(extra or {}),
     }
     if run_after is not None:
         values["run_after"] = run_after
-    statement = pg_insert(table).values(**values)
+    statement = pg_insert(q.table).values(**values)
     if idempotency_key is not None:
-        statement = statement.on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
-    inserted = (await session.execute(statement.returning(table.c.id))).scalar_one_or_none()
+        statement = statement.on_conflict_do_nothing(index_elements=[q.idempotency_key])
+    inserted = (await session.execute(statement.returning(q.id))).scalar_one_or_none()
     if inserted is not None:
-        return inserted
-    existing = await session.execute(select(table.c.id).where(table.c.idempotency_key == idempotency_key))
-    return existing.scalar_one()
+        return inserted, True
+    existing = await session.execute(select(q.id).where(q.idempotency_key == idempotency_key))
+    return existing.scalar_one(), False
 
 
-def backoff(attempts: int, base: float = 2.0, cap: float = 600.0) -> timedelta:
-    """Delay before retry number ``attempts``: 2 s, 4 s, 8 s … capped at ten minutes."""
-    return timedelta(seconds=min(base**attempts, cap))
+class Leases:
+    """The lease operations on one queue, each a single statement in the caller's session.
+
+    Used by the local :class:`JobRunner` and by services that lend their queue to remote workers
+    (agents' Orchestration contract). A worker acts on a job only while it holds the lease.
+    """
+
+    def __init__(self, queue: JobQueue) -> None:
+        self.queue = queue
+
+    async def claim(
+        self, session: AsyncSession, *, worker: str, kinds: list[str], limit: int, lease: timedelta
+    ) -> list[Job]:
+        """Lease up to ``limit`` due jobs of ``kinds`` (pending, or running with an expired lease)."""
+        q = self.queue
+        due = (
+            select(q.id)
+            .where(
+                q.kind.in_(kinds),
+                or_(
+                    and_(q.status == "pending", q.run_after <= func.now()),
+                    and_(q.status == "running", q.lease_expires_at < func.now()),
+                ),
+            )
+            .order_by(q.priority.desc(), q.run_after)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        extra = [q.table.c[name] for name in q.extra_columns]
+        rows = (
+            await session.execute(
+                update(q.table)
+                .where(q.id.in_(due))
+                .values(
+                    status="running",
+                    lease_owner=worker,
+                    lease_expires_at=func.now() + lease,
+                    **{q.attempts_column: q.attempts + 1},
+                )
+                .returning(q.id, q.kind, q.payload, q.attempts, q.max_attempts, *extra)
+            )
+        ).all()
+        return [
+            Job(row[0], row[1], row[2], row[3], row[4], {name: row[5 + i] for i, name in enumerate(q.extra_columns)})
+            for row in rows
+        ]
+
+    def _owned(self, job_id: uuid.UUID, worker: str):
+        q = self.queue
+        return and_(q.id == job_id, q.lease_owner == worker, q.status == "running")
+
+    async def renew(self, session: AsyncSession, job_id: uuid.UUID, *, worker: str, lease: timedelta) -> bool:
+        """Extend a lease; False when the worker no longer holds it."""
+        result = await session.execute(
+            update(self.queue.table).where(self._owned(job_id, worker)).values(lease_expires_at=func.now() + lease)
+        )
+        return result.rowcount == 1
+
+    async def complete(
+        self, session: AsyncSession, job_id: uuid.UUID, *, worker: str, values: Mapping[str, Any] | None = None
+    ) -> bool:
+        """Mark done (with any extra column values); False when the worker no longer holds the lease."""
+        result = await session.execute(
+            update(self.queue.table)
+            .where(self._owned(job_id, worker))
+            .values(
+                status="done",
+                finished_at=func.now(),
+                lease_owner=None,
+                lease_expires_at=None,
+                last_error=None,
+                **(values or {}),
+            )
+        )
+        return result.rowcount == 1
+
+    async def fail(self, session: AsyncSession, job_id: uuid.UUID, *, worker: str, error: str) -> str | None:
+        """Record a failed attempt: pending again after 2 s, 4 s, 8 s … (at most ten minutes), or dead
+        once out of attempts.
+
+        Returns the job's new status, or None when the worker no longer holds the lease.
+        """
+        q = self.queue
+        out_of_attempts = q.attempts >= q.max_attempts
+        delay = func.least(func.power(2, q.attempts), 600)
+        result = await session.execute(
+            update(q.table)
+            .where(self._owned(job_id, worker))
+            .values(
+                status=case((out_of_attempts, "dead"), else_="pending"),
+                run_after=func.now() + func.make_interval(0, 0, 0, 0, 0, 0, delay),
+                lease_owner=None,
+                lease_expires_at=None,
+                last_error=error[:4000],
+                finished_at=case((out_of_attempts, func.now()), else_=None),
+            )
+            .returning(q.status)
+        )
+        return result.scalar_one_or_none()
+
+    async def retry(self, session: AsyncSession, job_id: uuid.UUID, *, extra_attempts: int = 1) -> bool:
+        """Give a dead job more attempts, due now; False unless it was dead."""
+        q = self.queue
+        result = await session.execute(
+            update(q.table)
+            .where(q.id == job_id, q.status == "dead")
+            .values(
+                status="pending",
+                run_after=func.now(),
+                finished_at=None,
+                max_attempts=q.attempts + extra_attempts,
+            )
+        )
+        return result.rowcount == 1
+
+
+DeadJobHook = Callable[[UnitOfWork, Job, str], Awaitable[None]]
 
 
 class JobRunner:
-    """Claims and runs the jobs of one schema with the given handlers."""
+    """Claims and runs the jobs of one queue with the given handlers."""
 
     def __init__(
         self,
         *,
         uow_factory: Callable[[], UnitOfWork],
-        infra: InfraTables,
+        queue: JobQueue,
         handlers: Mapping[str, JobHandler],
         worker_id: str | None = None,
         lease: timedelta = timedelta(seconds=30),
         concurrency: int = 4,
         poll_interval: float = 1.0,
+        on_dead: DeadJobHook | None = None,
     ) -> None:
         self._uow_factory = uow_factory
-        self._jobs = infra.jobs
+        self._leases = Leases(queue)
         self._handlers = dict(handlers)
         self.worker_id = worker_id or f"{socket.gethostname()}:{uuid7().hex[-8:]}"
         self._lease = lease
         self._concurrency = concurrency
         self._poll_interval = poll_interval
+        self._on_dead = on_dead
 
     async def claim(self, limit: int) -> list[Job]:
-        """Lease up to ``limit`` due jobs (pending, or running with an expired lease)."""
-        table = self._jobs
-        due = (
-            select(table.c.id)
-            .where(
-                table.c.kind.in_(list(self._handlers)),
-                or_(
-                    and_(table.c.status == "pending", table.c.run_after <= func.now()),
-                    and_(table.c.status == "running", table.c.lease_expires_at < func.now()),
-                ),
-            )
-            .order_by(table.c.priority.desc(), table.c.run_after)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
+        """Lease up to ``limit`` due jobs this runner has handlers for."""
         async with self._uow_factory() as uow:
-            rows = (
-                await uow.session.execute(
-                    update(table)
-                    .where(table.c.id.in_(due))
-                    .values(
-                        status="running",
-                        lease_owner=self.worker_id,
-                        lease_expires_at=func.now() + self._lease,
-                        attempts=table.c.attempts + 1,
-                    )
-                    .returning(table.c.id, table.c.kind, table.c.payload, table.c.attempts, table.c.max_attempts)
-                )
-            ).all()
+            jobs = await self._leases.claim(
+                uow.session, worker=self.worker_id, kinds=list(self._handlers), limit=limit, lease=self._lease
+            )
             await uow.commit()
-        return [Job(r.id, r.kind, r.payload, r.attempts, r.max_attempts) for r in rows]
-
-    def _owned(self, job: Job):
-        table = self._jobs
-        return and_(table.c.id == job.id, table.c.lease_owner == self.worker_id, table.c.status == "running")
+        return jobs
 
     async def _renew(self, job: Job, lost: asyncio.Event) -> None:
         """Extend the lease every third of its length; flag ``lost`` if it was taken over."""
         while True:
             await asyncio.sleep(self._lease.total_seconds() / 3)
             async with self._uow_factory() as uow:
-                result = await uow.session.execute(
-                    update(self._jobs).where(self._owned(job)).values(lease_expires_at=func.now() + self._lease)
-                )
+                held = await self._leases.renew(uow.session, job.id, worker=self.worker_id, lease=self._lease)
                 await uow.commit()
-            if result.rowcount == 0:
+            if not held:
                 lost.set()
                 return
 
@@ -163,16 +277,7 @@ class JobRunner:
         try:
             async with self._uow_factory() as uow:
                 await self._handlers[job.kind](uow, job)
-                if lost.is_set():
-                    raise LeaseLost(str(job.id))
-                done = await uow.session.execute(
-                    update(self._jobs)
-                    .where(self._owned(job))
-                    .values(
-                        status="done", finished_at=func.now(), lease_owner=None, lease_expires_at=None, last_error=None
-                    )
-                )
-                if done.rowcount == 0:
+                if lost.is_set() or not await self._leases.complete(uow.session, job.id, worker=self.worker_id):
                     raise LeaseLost(str(job.id))
                 await uow.commit()
         except LeaseLost:
@@ -184,30 +289,20 @@ class JobRunner:
             await asyncio.gather(renewer, return_exceptions=True)
 
     async def _record_failure(self, job: Job, exc: Exception) -> None:
-        dead = job.attempts >= job.max_attempts
-        error = f"{type(exc).__name__}: {exc}"[:4000]
+        error = f"{type(exc).__name__}: {exc}"
+        async with self._uow_factory() as uow:
+            status = await self._leases.fail(uow.session, job.id, worker=self.worker_id, error=error)
+            if status == "dead" and self._on_dead is not None:
+                await self._on_dead(uow, job, error)
+            await uow.commit()
         log.warning(
             "job %s (%s) failed on attempt %d: %s",
             job.id,
             job.kind,
             job.attempts,
             error,
-            extra={"job_id": str(job.id), "dead": dead},
+            extra={"job_id": str(job.id), "dead": status == "dead"},
         )
-        async with self._uow_factory() as uow:
-            await uow.session.execute(
-                update(self._jobs)
-                .where(self._owned(job))
-                .values(
-                    status="dead" if dead else "pending",
-                    run_after=func.now() + backoff(job.attempts),
-                    lease_owner=None,
-                    lease_expires_at=None,
-                    last_error=error,
-                    finished_at=func.now() if dead else None,
-                )
-            )
-            await uow.commit()
 
     async def run_once(self) -> int:
         """Claim and run one round of due jobs concurrently; returns how many ran."""

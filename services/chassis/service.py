@@ -27,11 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from aira.common.v1 import service_info_pb2, service_info_pb2_grpc
 from services.chassis import db, idempotency
 from services.chassis import log as logsetup
-from services.chassis.events import connect_nats, ensure_stream
+from services.chassis.events import connect_nats, ensure_stream, error_event
 from services.chassis.grpc_server import GrpcServer
 from services.chassis.inbox import EventConsumer, Subscription
 from services.chassis.infra_tables import InfraTables
-from services.chassis.jobs import JobHandler, JobRunner
+from services.chassis.jobs import Job, JobHandler, JobQueue, JobRunner
 from services.chassis.keys import SecretKey
 from services.chassis.migrations import current_revision
 from services.chassis.outbox import OutboxRelay
@@ -89,6 +89,12 @@ class ServiceParts:
     background: Sequence[Callable[[asyncio.Event], Awaitable[None]]] = ()
 
 
+def servicer(contract: Any, stubs: Any, name: str, implementation: Any) -> tuple[Any, Any, str]:
+    """An entry of ``ServiceParts.servicers``: the generated add function, the servicer, its full name."""
+    add = getattr(stubs, f"add_{name}Servicer_to_server")
+    return add, implementation, contract.DESCRIPTOR.services_by_name[name].full_name
+
+
 def _no_parts(ctx: ServiceContext) -> ServiceParts:
     return ServiceParts()
 
@@ -129,6 +135,19 @@ def version() -> str:
         return importlib.metadata.version("aira")
     except importlib.metadata.PackageNotFoundError:
         return "0+unknown"
+
+
+async def report_dead_job(uow: UnitOfWork, job: Job, error: str) -> None:
+    """A job out of attempts becomes an error in agents' error log."""
+    uow.emit(
+        error_event(
+            "job_dead",
+            f"job {job.kind} gave up after {job.attempts} attempts: {error}",
+            reference=f"job:{job.id}",
+            project_id=job.extra.get("project_id"),
+            details={"kind": job.kind, "attempts": job.attempts},
+        )
+    )
 
 
 async def _database_ok(engine: AsyncEngine) -> bool:
@@ -229,7 +248,10 @@ async def serve(spec: ServiceSpec, settings: Settings, stop: asyncio.Event) -> N
             )
             workers.append(consumer.run(stop))
         if parts.job_handlers:
-            workers.append(JobRunner(uow_factory=ctx.uow, infra=spec.infra, handlers=parts.job_handlers).run(stop))
+            runner = JobRunner(
+                uow_factory=ctx.uow, queue=JobQueue.of(spec.infra), handlers=parts.job_handlers, on_dead=report_dead_job
+            )
+            workers.append(runner.run(stop))
         await server.start()
         await server.start_liveness()
         log.info("%s listening on %s", spec.name, settings.grpc_listen_address(spec.name))

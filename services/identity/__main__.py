@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
 
 from aira.identity.v1 import (
     accounts_pb2,
@@ -22,7 +21,7 @@ from aira.identity.v1 import (
 )
 from services.chassis.mail import create_mailer
 from services.chassis.secretbox import SecretBox
-from services.chassis.service import ServiceContext, ServiceParts, ServiceSpec, run
+from services.chassis.service import ServiceContext, ServiceParts, ServiceSpec, run, servicer
 from services.identity import mcp_oauth_repository, models, passkeys_repository, repository
 from services.identity.accounts import Accounts
 from services.identity.api_keys import ApiKeys
@@ -45,12 +44,6 @@ from services.identity.settings import IdentitySettings
 from services.identity.tokens import AccessTokens
 
 PURGE_INTERVAL_SECONDS = 3600
-
-
-def _servicer(contract: Any, stubs: Any, name: str, servicer: Any) -> tuple[Any, Any, str]:
-    """(add function, servicer, full service name) for ``ServiceParts.servicers``."""
-    add = getattr(stubs, f"add_{name}Servicer_to_server")
-    return add, servicer, contract.DESCRIPTOR.services_by_name[name].full_name
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
@@ -99,13 +92,13 @@ def build(ctx: ServiceContext) -> ServiceParts:
 
     return ServiceParts(
         servicers=[
-            _servicer(
+            servicer(
                 accounts_pb2,
                 accounts_pb2_grpc,
                 "Accounts",
                 AccountsServicer(ctx.uow, ctx.reader, accounts, access_tokens, security_log),
             ),
-            _servicer(
+            servicer(
                 projects_pb2,
                 projects_pb2_grpc,
                 "Projects",
@@ -116,20 +109,20 @@ def build(ctx: ServiceContext) -> ServiceParts:
                     Integrations(SecretBox(ctx.secret, "integration-secrets", settings.encryption_key_id)),
                 ),
             ),
-            _servicer(
+            servicer(
                 api_keys_pb2,
                 api_keys_pb2_grpc,
                 "ApiKeys",
                 ApiKeysServicer(ctx.uow, ctx.reader, ApiKeys(security_log)),
             ),
-            _servicer(
+            servicer(
                 mcp_oauth_pb2,
                 mcp_oauth_pb2_grpc,
                 "McpOAuth",
                 McpOAuthServicer.build(ctx, security_log, limiter),
             ),
-            _servicer(oidc_pb2, oidc_pb2_grpc, "Oidc", OidcServicer(ctx.uow, ctx.reader, oidc)),
-            _servicer(
+            servicer(oidc_pb2, oidc_pb2_grpc, "Oidc", OidcServicer(ctx.uow, ctx.reader, oidc)),
+            servicer(
                 passkeys_pb2,
                 passkeys_pb2_grpc,
                 "Passkeys",

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from aira.identity.v1 import events_pb2
 from services.chassis import db
 from services.chassis.events import Event
-from services.chassis.jobs import Job, JobRunner, enqueue
+from services.chassis.jobs import Job, JobQueue, JobRunner, enqueue
 from services.chassis.uow import UnitOfWork
 from services.rebalance.models import infra
 
@@ -25,7 +25,7 @@ def _uow_factory(engine: AsyncEngine):
 
 async def _enqueue(engine: AsyncEngine, **kwargs) -> str:
     async with _uow_factory(engine)() as uow:
-        job_id = await enqueue(uow.session, infra, "echo", {"n": 1}, **kwargs)
+        job_id, _ = await enqueue(uow.session, infra, "echo", {"n": 1}, **kwargs)
         await uow.commit()
     return job_id
 
@@ -58,7 +58,7 @@ async def test_a_job_whose_worker_died_runs_again_after_the_lease(service_engine
         _effect(uow, job)
 
     lease = timedelta(seconds=1)
-    dying = JobRunner(uow_factory=_uow_factory(engine), infra=infra, handlers={"echo": hangs}, lease=lease)
+    dying = JobRunner(uow_factory=_uow_factory(engine), queue=JobQueue.of(infra), handlers={"echo": hangs}, lease=lease)
     claimed = await dying.claim(1)
     assert [j.id for j in claimed] == [job_id]
     crashed = asyncio.create_task(dying.execute(claimed[0]))
@@ -66,7 +66,9 @@ async def test_a_job_whose_worker_died_runs_again_after_the_lease(service_engine
     crashed.cancel()  # like a killed process: no cleanup reaches the database
     await asyncio.gather(crashed, return_exceptions=True)
 
-    survivor = JobRunner(uow_factory=_uow_factory(engine), infra=infra, handlers={"echo": finishes}, lease=lease)
+    survivor = JobRunner(
+        uow_factory=_uow_factory(engine), queue=JobQueue.of(infra), handlers={"echo": finishes}, lease=lease
+    )
     assert await survivor.run_once() == 0, "the lease has not expired yet"
     await asyncio.sleep(1.2)
     assert await survivor.run_once() == 1
@@ -88,13 +90,17 @@ async def test_a_worker_that_lost_its_lease_cannot_commit_its_effect(service_eng
         _effect(uow, job)
 
     factory = _uow_factory(engine)
-    first = JobRunner(uow_factory=factory, infra=infra, handlers={"echo": slow}, lease=timedelta(seconds=30))
+    first = JobRunner(
+        uow_factory=factory, queue=JobQueue.of(infra), handlers={"echo": slow}, lease=timedelta(seconds=30)
+    )
     [job] = await first.claim(1)
     running = asyncio.create_task(first.execute(job))
     await asyncio.sleep(0.2)
     async with engine.begin() as conn:  # its lease runs out (e.g. a long GC pause)
         await conn.execute(update(jobs).values(lease_expires_at=func.now() - timedelta(seconds=1)))
-    second = JobRunner(uow_factory=factory, infra=infra, handlers={"echo": quick}, lease=timedelta(seconds=30))
+    second = JobRunner(
+        uow_factory=factory, queue=JobQueue.of(infra), handlers={"echo": quick}, lease=timedelta(seconds=30)
+    )
     assert await second.run_once() == 1
     release.set()
     await running
@@ -110,7 +116,7 @@ async def test_failures_back_off_then_the_job_is_dead(service_engines, clean_db)
     async def fails(uow: UnitOfWork, job: Job) -> None:
         raise ValueError(f"attempt {job.attempts} broke")
 
-    runner = JobRunner(uow_factory=_uow_factory(engine), infra=infra, handlers={"echo": fails})
+    runner = JobRunner(uow_factory=_uow_factory(engine), queue=JobQueue.of(infra), handlers={"echo": fails})
     assert await runner.run_once() == 1
     row = await _job(engine, job_id)
     assert row.status == "pending" and row.last_error == "ValueError: attempt 1 broke"

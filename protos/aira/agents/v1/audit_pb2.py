@@ -27,7 +27,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61ira/agents/v1/audit.proto\x12\x0e\x61ira.agents.v1\x1a\x1a\x61ira/common/v1/types.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x89\x01\n\x11ListEventsRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12)\n\x04page\x18\x02 \x01(\x0b\x32\x1b.aira.common.v1.PageRequest\x12\x13\n\x0b\x65ntity_type\x18\x03 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x05 \x01(\t\"g\n\x12ListEventsResponse\x12)\n\x05items\x18\x01 \x03(\x0b\x32\x1a.aira.agents.v1.AuditEvent\x12&\n\x04page\x18\x02 \x01(\x0b\x32\x18.aira.common.v1.PageInfo\"\x80\x03\n\nAuditEvent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nproject_id\x18\x02 \x01(\t\x12\x10\n\x08sequence\x18\x03 \x01(\x03\x12\x12\n\nevent_type\x18\x04 \x01(\t\x12\x13\n\x0b\x65ntity_type\x18\x05 \x01(\t\x12\x11\n\tentity_id\x18\x06 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x07 \x01(\t\x12(\n\x07\x63hanges\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12)\n\x08snapshot\x18\t \x01(\x0b\x32\x17.google.protobuf.Struct\x12$\n\x05\x61\x63tor\x18\n \x01(\x0b\x32\x15.aira.common.v1.Actor\x12/\n\x0boccurred_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brecorded_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fsource_event_id\x18\r \x01(\t2d\n\x08\x41uditLog\x12X\n\nListEvents\x12!.aira.agents.v1.ListEventsRequest\x1a\".aira.agents.v1.ListEventsResponse\"\x03\x90\x02\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61ira/agents/v1/audit.proto\x12\x0e\x61ira.agents.v1\x1a\x1a\x61ira/common/v1/types.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x89\x01\n\x11ListEventsRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12)\n\x04page\x18\x02 \x01(\x0b\x32\x1b.aira.common.v1.PageRequest\x12\x13\n\x0b\x65ntity_type\x18\x03 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x05 \x01(\t\"g\n\x12ListEventsResponse\x12)\n\x05items\x18\x01 \x03(\x0b\x32\x1a.aira.agents.v1.AuditEvent\x12&\n\x04page\x18\x02 \x01(\x0b\x32\x18.aira.common.v1.PageInfo\"\x80\x03\n\nAuditEvent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nproject_id\x18\x02 \x01(\t\x12\x10\n\x08sequence\x18\x03 \x01(\x03\x12\x12\n\nevent_type\x18\x04 \x01(\t\x12\x13\n\x0b\x65ntity_type\x18\x05 \x01(\t\x12\x11\n\tentity_id\x18\x06 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x07 \x01(\t\x12(\n\x07\x63hanges\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12)\n\x08snapshot\x18\t \x01(\x0b\x32\x17.google.protobuf.Struct\x12$\n\x05\x61\x63tor\x18\n \x01(\x0b\x32\x15.aira.common.v1.Actor\x12/\n\x0boccurred_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brecorded_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fsource_event_id\x18\r \x01(\t\"@\n\x12WatchEventsRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61\x66ter_sequence\x18\x02 \x01(\x03\"T\n\x13ListActivityRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12)\n\x04page\x18\x02 \x01(\x0b\x32\x1b.aira.common.v1.PageRequest\"\xdf\x01\n\rActivityEntry\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08sequence\x18\x02 \x01(\x03\x12$\n\x05\x61\x63tor\x18\x03 \x01(\x0b\x32\x15.aira.common.v1.Actor\x12\x12\n\nactor_name\x18\x04 \x01(\t\x12\x0c\n\x04verb\x18\x05 \x01(\t\x12\x13\n\x0b\x65ntity_type\x18\x06 \x01(\t\x12\x11\n\tentity_id\x18\x07 \x01(\t\x12\x0f\n\x07summary\x18\x08 \x01(\t\x12/\n\x0boccurred_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"l\n\x14ListActivityResponse\x12,\n\x05items\x18\x01 \x03(\x0b\x32\x1d.aira.agents.v1.ActivityEntry\x12&\n\x04page\x18\x02 \x01(\x0b\x32\x18.aira.common.v1.PageInfo\"c\n\x11ListErrorsRequest\x12)\n\x04page\x18\x01 \x01(\x0b\x32\x1b.aira.common.v1.PageRequest\x12\x0f\n\x07service\x18\x02 \x01(\t\x12\x12\n\nproject_id\x18\x03 \x01(\t\"\xdc\x01\n\nErrorEntry\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nproject_id\x18\x02 \x01(\t\x12\x0f\n\x07service\x18\x03 \x01(\t\x12\x0c\n\x04kind\x18\x04 \x01(\t\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\x11\n\treference\x18\x06 \x01(\t\x12(\n\x07\x64\x65tails\x18\x07 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x10\n\x08trace_id\x18\x08 \x01(\t\x12/\n\x0boccurred_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"g\n\x12ListErrorsResponse\x12)\n\x05items\x18\x01 \x03(\x0b\x32\x1a.aira.agents.v1.ErrorEntry\x12&\n\x04page\x18\x02 \x01(\x0b\x32\x18.aira.common.v1.PageInfo2\xf4\x02\n\x08\x41uditLog\x12X\n\nListEvents\x12!.aira.agents.v1.ListEventsRequest\x1a\".aira.agents.v1.ListEventsResponse\"\x03\x90\x02\x01\x12T\n\x0bWatchEvents\x12\".aira.agents.v1.WatchEventsRequest\x1a\x1a.aira.agents.v1.AuditEvent\"\x03\x90\x02\x01\x30\x01\x12^\n\x0cListActivity\x12#.aira.agents.v1.ListActivityRequest\x1a$.aira.agents.v1.ListActivityResponse\"\x03\x90\x02\x01\x12X\n\nListErrors\x12!.aira.agents.v1.ListErrorsRequest\x1a\".aira.agents.v1.ListErrorsResponse\"\x03\x90\x02\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,12 +36,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_AUDITLOG'].methods_by_name['ListEvents']._loaded_options = None
   _globals['_AUDITLOG'].methods_by_name['ListEvents']._serialized_options = b'\220\002\001'
+  _globals['_AUDITLOG'].methods_by_name['WatchEvents']._loaded_options = None
+  _globals['_AUDITLOG'].methods_by_name['WatchEvents']._serialized_options = b'\220\002\001'
+  _globals['_AUDITLOG'].methods_by_name['ListActivity']._loaded_options = None
+  _globals['_AUDITLOG'].methods_by_name['ListActivity']._serialized_options = b'\220\002\001'
+  _globals['_AUDITLOG'].methods_by_name['ListErrors']._loaded_options = None
+  _globals['_AUDITLOG'].methods_by_name['ListErrors']._serialized_options = b'\220\002\001'
   _globals['_LISTEVENTSREQUEST']._serialized_start=138
   _globals['_LISTEVENTSREQUEST']._serialized_end=275
   _globals['_LISTEVENTSRESPONSE']._serialized_start=277
   _globals['_LISTEVENTSRESPONSE']._serialized_end=380
   _globals['_AUDITEVENT']._serialized_start=383
   _globals['_AUDITEVENT']._serialized_end=767
-  _globals['_AUDITLOG']._serialized_start=769
-  _globals['_AUDITLOG']._serialized_end=869
+  _globals['_WATCHEVENTSREQUEST']._serialized_start=769
+  _globals['_WATCHEVENTSREQUEST']._serialized_end=833
+  _globals['_LISTACTIVITYREQUEST']._serialized_start=835
+  _globals['_LISTACTIVITYREQUEST']._serialized_end=919
+  _globals['_ACTIVITYENTRY']._serialized_start=922
+  _globals['_ACTIVITYENTRY']._serialized_end=1145
+  _globals['_LISTACTIVITYRESPONSE']._serialized_start=1147
+  _globals['_LISTACTIVITYRESPONSE']._serialized_end=1255
+  _globals['_LISTERRORSREQUEST']._serialized_start=1257
+  _globals['_LISTERRORSREQUEST']._serialized_end=1356
+  _globals['_ERRORENTRY']._serialized_start=1359
+  _globals['_ERRORENTRY']._serialized_end=1579
+  _globals['_LISTERRORSRESPONSE']._serialized_start=1581
+  _globals['_LISTERRORSRESPONSE']._serialized_end=1684
+  _globals['_AUDITLOG']._serialized_start=1687
+  _globals['_AUDITLOG']._serialized_end=2059
 # @@protoc_insertion_point(module_scope)

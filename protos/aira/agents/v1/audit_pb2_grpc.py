@@ -39,6 +39,21 @@ class AuditLogStub:
                 request_serializer=aira_dot_agents_dot_v1_dot_audit__pb2.ListEventsRequest.SerializeToString,
                 response_deserializer=aira_dot_agents_dot_v1_dot_audit__pb2.ListEventsResponse.FromString,
                 _registered_method=True)
+        self.WatchEvents = channel.unary_stream(
+                '/aira.agents.v1.AuditLog/WatchEvents',
+                request_serializer=aira_dot_agents_dot_v1_dot_audit__pb2.WatchEventsRequest.SerializeToString,
+                response_deserializer=aira_dot_agents_dot_v1_dot_audit__pb2.AuditEvent.FromString,
+                _registered_method=True)
+        self.ListActivity = channel.unary_unary(
+                '/aira.agents.v1.AuditLog/ListActivity',
+                request_serializer=aira_dot_agents_dot_v1_dot_audit__pb2.ListActivityRequest.SerializeToString,
+                response_deserializer=aira_dot_agents_dot_v1_dot_audit__pb2.ListActivityResponse.FromString,
+                _registered_method=True)
+        self.ListErrors = channel.unary_unary(
+                '/aira.agents.v1.AuditLog/ListErrors',
+                request_serializer=aira_dot_agents_dot_v1_dot_audit__pb2.ListErrorsRequest.SerializeToString,
+                response_deserializer=aira_dot_agents_dot_v1_dot_audit__pb2.ListErrorsResponse.FromString,
+                _registered_method=True)
 
 
 class AuditLogServicer:
@@ -50,6 +65,27 @@ class AuditLogServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchEvents(self, request, context):
+        """Events after a sequence number, then each new one as it is recorded (for SSE).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListActivity(self, request, context):
+        """The readable feed: one sentence per event.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListErrors(self, request, context):
+        """Errors services reported (operators: Aira administrators only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuditLogServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -57,6 +93,21 @@ def add_AuditLogServicer_to_server(servicer, server):
                     servicer.ListEvents,
                     request_deserializer=aira_dot_agents_dot_v1_dot_audit__pb2.ListEventsRequest.FromString,
                     response_serializer=aira_dot_agents_dot_v1_dot_audit__pb2.ListEventsResponse.SerializeToString,
+            ),
+            'WatchEvents': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchEvents,
+                    request_deserializer=aira_dot_agents_dot_v1_dot_audit__pb2.WatchEventsRequest.FromString,
+                    response_serializer=aira_dot_agents_dot_v1_dot_audit__pb2.AuditEvent.SerializeToString,
+            ),
+            'ListActivity': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListActivity,
+                    request_deserializer=aira_dot_agents_dot_v1_dot_audit__pb2.ListActivityRequest.FromString,
+                    response_serializer=aira_dot_agents_dot_v1_dot_audit__pb2.ListActivityResponse.SerializeToString,
+            ),
+            'ListErrors': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListErrors,
+                    request_deserializer=aira_dot_agents_dot_v1_dot_audit__pb2.ListErrorsRequest.FromString,
+                    response_serializer=aira_dot_agents_dot_v1_dot_audit__pb2.ListErrorsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -86,6 +137,87 @@ class AuditLog:
             '/aira.agents.v1.AuditLog/ListEvents',
             aira_dot_agents_dot_v1_dot_audit__pb2.ListEventsRequest.SerializeToString,
             aira_dot_agents_dot_v1_dot_audit__pb2.ListEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/aira.agents.v1.AuditLog/WatchEvents',
+            aira_dot_agents_dot_v1_dot_audit__pb2.WatchEventsRequest.SerializeToString,
+            aira_dot_agents_dot_v1_dot_audit__pb2.AuditEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListActivity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aira.agents.v1.AuditLog/ListActivity',
+            aira_dot_agents_dot_v1_dot_audit__pb2.ListActivityRequest.SerializeToString,
+            aira_dot_agents_dot_v1_dot_audit__pb2.ListActivityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListErrors(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aira.agents.v1.AuditLog/ListErrors',
+            aira_dot_agents_dot_v1_dot_audit__pb2.ListErrorsRequest.SerializeToString,
+            aira_dot_agents_dot_v1_dot_audit__pb2.ListErrorsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,1 @@
+"""Agents' gRPC surface, one module per contract: translate protobuf to domain calls and back."""
