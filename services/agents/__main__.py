@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from aira.agents.v1 import audit_pb2, audit_pb2_grpc
 from services.agents import models
-from services.agents.consumers import AUDIT_SUBSCRIPTIONS
+from services.agents.consumers import SUBSCRIPTIONS
 from services.agents.grpc_api.audit import AuditLogServicer
+from services.agents.settings import AgentsSettings
 from services.chassis.service import ServiceContext, ServiceParts, ServiceSpec, run, servicer
 
 
@@ -14,11 +15,11 @@ def build(ctx: ServiceContext) -> ServiceParts:
         servicers=[
             servicer(audit_pb2, audit_pb2_grpc, "AuditLog", AuditLogServicer(ctx.reader)),
         ],
-        subscriptions=AUDIT_SUBSCRIPTIONS,
+        subscriptions=SUBSCRIPTIONS,
     )
 
 
-SPEC = ServiceSpec(name="agents", infra=models.infra, build=build)
+SPEC = ServiceSpec(name="agents", infra=models.infra, build=build, settings_class=AgentsSettings)
 
 
 def main() -> None:
