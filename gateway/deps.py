@@ -73,7 +73,7 @@ async def idempotency_metadata(
         return ()
     try:
         idempotency.validate_key(idempotency_key)
-    except Exception as exc:
+    except Exception as exc:  # InvalidArgument becomes the problem below
         raise ApiProblem(400, "invalid-idempotency-key", str(exc)) from exc
     return (("idempotency-key", idempotency_key),)
 

@@ -73,8 +73,8 @@ def _docker_available() -> bool:
 
 
 @contextlib.contextmanager
-def infrastructure(workdir: Path) -> Iterator[Infra]:
-    """The session's PostgreSQL and NATS."""
+def infrastructure(workdir: Path, *, durable: bool = False) -> Iterator[Infra]:
+    """The session's PostgreSQL and NATS (an embedded PostgreSQL skips fsync unless ``durable``)."""
     with contextlib.ExitStack() as stack:
         database_url = os.environ.get("AIRA_TEST_DATABASE_URL")
         nats_url = os.environ.get("AIRA_TEST_NATS_URL")
@@ -95,7 +95,7 @@ def infrastructure(workdir: Path) -> Iterator[Infra]:
         if not database_url:
             socket_dir = Path(tempfile.mkdtemp(prefix="aira-pg-", dir="/tmp"))
             postgres = EmbeddedPostgres(
-                data_dir=workdir / "postgres", port=free_port(), socket_dir=socket_dir, fast_unsafe=True
+                data_dir=workdir / "postgres", port=free_port(), socket_dir=socket_dir, fast_unsafe=not durable
             )
             process = postgres.popen(workdir / "postgres.log")
             stack.callback(_stop, process)

@@ -246,7 +246,7 @@ async def _check_nats(settings: Settings) -> str:
 
     try:
         nc = await nats.connect(settings.nats_url, connect_timeout=2, allow_reconnect=False, max_reconnect_attempts=0)
-    except Exception as exc:
+    except Exception as exc:  # any failure is the answer
         return f"unreachable ({type(exc).__name__})"
     try:
         info = await nc.jetstream().account_info()

@@ -194,7 +194,7 @@ async def connect_nats(url: str, *, name: str, attempts: int = 60) -> NatsClient
                 disconnected_cb=on_disconnect,
                 reconnected_cb=on_reconnect,
             )
-        except Exception as exc:
+        except Exception as exc:  # any failure to reach the server is retried
             if attempt == attempts:
                 raise
             log.info("waiting for nats at %s (%s)", url, exc)

@@ -1,10 +1,14 @@
 """Idempotent event consumers: durable JetStream pull consumers backed by ``<schema>.inbox``.
 
-For each message the consumer opens a unit of work, records ``(consumer, event id)`` in the inbox
-and runs the handler's effect in the same transaction, commits, and only then acks. A redelivered
-event finds its inbox row and is acked without a second effect. A failing handler is retried with
-backoff (``nak`` with delay) up to ``max_deliver`` times; a message that is not an event at all is
+The consumer records ``(consumer, event id)`` in the inbox and runs the handler's effect in the
+same transaction, commits, and only then acks. A redelivered event finds its inbox row and is
+acked without a second effect. A failing handler is retried with backoff (``nak`` with delay) up to
+``max_deliver`` times, then reported as an error; a message that is not an event at all is
 terminated at once so it cannot block the stream.
+
+Messages fetched together are handled in one transaction (one inbox insert, one commit), which is
+what makes ingestion fast; if anything in the batch fails, the batch is rolled back and its
+messages are handled one by one, so one bad event cannot hold the others back.
 """
 
 from __future__ import annotations
@@ -30,31 +34,55 @@ from services.chassis.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, events_pb2.EventEnvelope], Awaitable[None]]
+BatchHandler = Callable[[UnitOfWork, list[events_pb2.EventEnvelope]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class Subscription:
-    """Events of one domain (optionally narrowed by subject) handled by one function."""
+    """Events of one domain (optionally narrowed by subject) handled by one function.
+
+    ``batch_handler``, when given, receives every new event of a fetched batch at once (in order);
+    otherwise ``handler`` runs for each. Both must give the same result.
+    """
 
     domain: str
     handler: Handler
     subjects: str | None = None  # default: every subject of the domain, "<domain>.>"
+    batch_handler: BatchHandler | None = None
 
     @property
     def filter_subject(self) -> str:
         return self.subjects or f"{self.domain}.>"
 
+    async def handle_all(self, uow: UnitOfWork, envelopes: list[events_pb2.EventEnvelope]) -> None:
+        if self.batch_handler is not None:
+            await self.batch_handler(uow, envelopes)
+            return
+        for envelope in envelopes:
+            await self.handler(uow, envelope)
 
-async def claim(uow: UnitOfWork, consumer: str, envelope: events_pb2.EventEnvelope) -> bool:
-    """Record the event in the inbox; False when this consumer has already handled it."""
+
+async def claim(
+    uow: UnitOfWork, consumer: str, envelopes: list[events_pb2.EventEnvelope]
+) -> list[events_pb2.EventEnvelope]:
+    """Record the events in the inbox (one statement); the ones this consumer had not handled yet."""
     table = uow.infra.inbox
-    result = await uow.session.execute(
-        pg_insert(table)
-        .values(consumer=consumer, event_id=uuid.UUID(envelope.event_id), subject=envelope.type)
-        .on_conflict_do_nothing()
-        .returning(table.c.event_id)
+    rows = [{"consumer": consumer, "event_id": uuid.UUID(e.event_id), "subject": e.type} for e in envelopes]
+    fresh = set(
+        (
+            await uow.session.execute(
+                pg_insert(table).values(rows).on_conflict_do_nothing().returning(table.c.event_id)
+            )
+        ).scalars()
     )
-    return result.first() is not None
+    seen: set[uuid.UUID] = set()
+    new = []
+    for envelope in envelopes:  # keep the stream's order, and a duplicate inside the batch once
+        event_id = uuid.UUID(envelope.event_id)
+        if event_id in fresh and event_id not in seen:
+            seen.add(event_id)
+            new.append(envelope)
+    return new
 
 
 class EventConsumer:
@@ -68,7 +96,7 @@ class EventConsumer:
         uow_factory: Callable[[], UnitOfWork],
         subscriptions: Sequence[Subscription],
         settings: Settings,
-        batch_size: int = 64,
+        batch_size: int = 256,
         max_deliver: int = 10,
         ack_wait: float = 30.0,
     ) -> None:
@@ -87,12 +115,46 @@ class EventConsumer:
 
     async def handle(self, subscription: Subscription, msg: Msg) -> None:
         """Process one message: effect and inbox row in one transaction, ack after commit."""
+        envelope = await self._decode(msg)
+        if envelope is not None:
+            await self._handle_one(subscription, msg, envelope)
+
+    async def handle_batch(self, subscription: Subscription, messages: list[Msg]) -> None:
+        """Process fetched messages in one transaction; on any failure, one by one instead."""
+        decoded = [(msg, envelope) for msg in messages if (envelope := await self._decode(msg)) is not None]
+        if len(decoded) <= 1:
+            for msg, envelope in decoded:
+                await self._handle_one(subscription, msg, envelope)
+            return
         try:
-            envelope = decode_envelope(msg.data)
+            async with self._uow_factory() as uow:
+                fresh = await claim(uow, self.durable_name(subscription), [e for _, e in decoded])
+                if fresh:
+                    await subscription.handle_all(uow, fresh)
+                await uow.commit()
+        except Exception as exc:  # the slow path below sorts out which message failed
+            log.warning("batch of %d failed (%s); handling its events one by one", len(decoded), exc)
+            for msg, envelope in decoded:
+                await self._handle_one(subscription, msg, envelope)
+            return
+        for msg, _ in decoded:
+            await self._ack(msg)
+
+    async def _decode(self, msg: Msg) -> events_pb2.EventEnvelope | None:
+        try:
+            return decode_envelope(msg.data)
         except ValueError as exc:
             log.error("dropping a message that is not an event", extra={"subject": msg.subject, "error": str(exc)})
             await msg.term()
-            return
+            return None
+
+    async def _ack(self, msg: Msg) -> None:
+        try:
+            await msg.ack()
+        except Exception as exc:  # the redelivery will find the inbox row
+            log.warning("ack failed after commit; redelivery will be ignored", extra={"error": str(exc)})
+
+    async def _handle_one(self, subscription: Subscription, msg: Msg, envelope: events_pb2.EventEnvelope) -> None:
         consumer = self.durable_name(subscription)
         tokens = (
             context.trace_id.set(envelope.trace_id or None),
@@ -100,10 +162,10 @@ class EventConsumer:
         )
         try:
             async with self._uow_factory() as uow:
-                if await claim(uow, consumer, envelope):
-                    await subscription.handler(uow, envelope)
+                if await claim(uow, consumer, [envelope]):
+                    await subscription.handle_all(uow, [envelope])
                 await uow.commit()
-        except Exception:
+        except Exception:  # a failed effect is retried, never lost
             delivered = msg.metadata.num_delivered if msg.metadata else 1
             log.exception(
                 "event handler failed",
@@ -124,10 +186,7 @@ class EventConsumer:
         finally:
             context.trace_id.reset(tokens[0])
             context.request_id.reset(tokens[1])
-        try:
-            await msg.ack()
-        except Exception as exc:
-            log.warning("ack failed after commit; redelivery will be ignored", extra={"error": str(exc)})
+        await self._ack(msg)
 
     async def _report_abandoned(self, consumer: str, envelope: events_pb2.EventEnvelope, delivered: int) -> None:
         """An event no delivery could handle becomes an error in agents' error log."""
@@ -168,16 +227,15 @@ class EventConsumer:
                     messages = await sub.fetch(self._batch_size, timeout=1.0)
                 except (NatsTimeoutError, TimeoutError):
                     continue
-                except Exception as exc:
+                except Exception as exc:  # NATS outages are waited out
                     log.warning("fetch failed on %s: %r", self.durable_name(subscription), exc)
                     await asyncio.sleep(1.0)
                     continue
-                for msg in messages:
-                    await self.handle(subscription, msg)
+                await self.handle_batch(subscription, messages)
         finally:
             try:
                 await sub.unsubscribe()  # the durable consumer stays on the server
-            except Exception:
+            except Exception:  # the connection may be gone already
                 pass
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -188,6 +246,6 @@ class EventConsumer:
         while not stop.is_set():
             try:
                 await self._run_one(subscription, stop)
-            except Exception as exc:
+            except Exception as exc:  # e.g. NATS down while creating the consumer
                 log.warning("consumer %s restarting: %s", self.durable_name(subscription), exc)
                 await asyncio.sleep(1.0)

@@ -282,7 +282,7 @@ class JobRunner:
                 await uow.commit()
         except LeaseLost:
             log.warning("lost the lease of job %s; its new owner will run it", job.id)
-        except Exception as exc:
+        except Exception as exc:  # a failing job is retried or declared dead
             await self._record_failure(job, exc)
         finally:
             renewer.cancel()
@@ -315,7 +315,7 @@ class JobRunner:
         while not stop.is_set():
             try:
                 ran = await self.run_once()
-            except Exception as exc:
+            except Exception as exc:  # e.g. the database restarting
                 log.warning("job runner pass failed: %s", exc)
                 ran = 0
             if ran == 0:

@@ -75,7 +75,7 @@ class OutboxRelay:
             for row in rows:
                 try:
                     await self._js.publish(row.subject, row.payload, headers=row.headers, timeout=self._publish_timeout)
-                except Exception as exc:
+                except Exception as exc:  # any publish failure leaves the row pending
                     failure = (row.id, f"{type(exc).__name__}: {exc}")
                     break
                 published.append(row.id)
@@ -137,7 +137,7 @@ class OutboxRelay:
                 try:
                     published = await self.relay_once()
                     backoff = self._poll_interval
-                except Exception as exc:
+                except Exception as exc:  # the relay must outlive every outage
                     log.warning("outbox relay pass failed: %s", exc)
                     backoff = min(backoff * 2, 15.0)
                     published = 0

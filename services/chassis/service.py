@@ -156,7 +156,7 @@ async def _database_ok(engine: AsyncEngine) -> bool:
             async with engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         return True
-    except Exception:
+    except Exception:  # any failure means not ready
         return False
 
 
@@ -195,7 +195,7 @@ async def _housekeeping_loop(ctx: ServiceContext, relay: OutboxRelay, stop: asyn
     while not stop.is_set():
         try:
             await housekeeping(ctx, relay)
-        except Exception as exc:
+        except Exception as exc:  # retried next round
             log.warning("housekeeping failed: %s", exc)
         try:
             await asyncio.wait_for(stop.wait(), timeout=HOUSEKEEPING_INTERVAL_SECONDS)
@@ -264,7 +264,7 @@ async def serve(spec: ServiceSpec, settings: Settings, stop: asyncio.Event) -> N
         # Consumers have stopped fetching, so there is nothing to drain; flush what we sent.
         try:
             await nc.flush(timeout=2)
-        except Exception:
+        except Exception:  # closing anyway
             pass
         await nc.close()
         await pool.close()
