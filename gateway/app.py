@@ -16,7 +16,7 @@ from gateway.deps import GatewayState
 from gateway.mcp import McpEndpoint
 from gateway.middleware import BodyLimit, BodyTooLarge, RequestContext
 from gateway.problems import Problem
-from gateway.routes import api_keys, auth, invitations, me, oidc, passkeys, projects, system
+from gateway.routes import api_keys, audit, auth, invitations, jobs, llm, me, oidc, passkeys, projects, system
 from gateway.security_reports import SecurityReports
 from gateway.settings import GatewaySettings
 from services.chassis.principal import PrincipalSigner
@@ -83,7 +83,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     async def body_too_large(request, exc: BodyTooLarge):  # type: ignore[no-untyped-def]
         return problems.problem_response(413, "body-too-large", str(exc), instance=request.url.path)
 
-    for module in (system, auth, me, projects, invitations, api_keys, oidc, passkeys):
+    for module in (system, auth, me, projects, audit, jobs, llm, invitations, api_keys, oidc, passkeys):
         app.include_router(module.router)
     mcp.install(app)  # the MCP endpoint and its OAuth routes, at the root (exact paths only)
 

@@ -194,9 +194,18 @@ class Principals:
         self._signer = signer
 
     def metadata(
-        self, caller: Caller | None, *, project_id: str | None = None, role: str | None = None
+        self,
+        caller: Caller | None,
+        *,
+        project_id: str | None = None,
+        role: str | None = None,
+        scopes: tuple[str, ...] = (),
     ) -> tuple[tuple[str, str], ...]:
-        """gRPC metadata carrying a principal for ``caller`` (anonymous when None)."""
+        """gRPC metadata carrying a principal for ``caller`` (anonymous when None).
+
+        ``scopes`` on a person's principal are what the gateway vouches for beyond a project role
+        (``platform_admin``, see gateway/routes/audit.py); a key's scopes are the key's own.
+        """
         if caller is None:
             principal = Principal.anonymous()
         elif caller.kind in ("api_key", "mcp"):
@@ -208,7 +217,7 @@ class Principals:
                 scopes=caller.scopes,
             )
         else:
-            principal = Principal(subject=caller.user_id, kind="user", project_id=project_id, role=role)
+            principal = Principal(subject=caller.user_id, kind="user", project_id=project_id, role=role, scopes=scopes)
         return ((METADATA_KEY, self._signer.mint(principal)),)
 
     def gateway(self) -> tuple[tuple[str, str], ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from aira.agents.v1 import audit_pb2, audit_pb2_grpc
+from aira.agents.v1 import audit_pb2, audit_pb2_grpc, jobs_pb2, jobs_pb2_grpc, llm_pb2, llm_pb2_grpc
 from aira.common.v1 import service_info_pb2
 from aira.identity.v1 import (
     accounts_pb2,
@@ -33,7 +33,11 @@ CONTRACTS = {
         oidc_pb2.DESCRIPTOR.services_by_name["Oidc"],
         passkeys_pb2.DESCRIPTOR.services_by_name["Passkeys"],
     ],
-    "agents": [audit_pb2.DESCRIPTOR.services_by_name["AuditLog"]],
+    "agents": [
+        audit_pb2.DESCRIPTOR.services_by_name["AuditLog"],
+        jobs_pb2.DESCRIPTOR.services_by_name["Orchestration"],
+        llm_pb2.DESCRIPTOR.services_by_name["Llm"],
+    ],
 }
 _COMMON = [
     service_info_pb2.DESCRIPTOR.services_by_name["ServiceInfo"],
@@ -57,6 +61,8 @@ class ServiceClients:
         self.oidc = ServiceClient(oidc_pb2_grpc.OidcStub(identity), deadline)
         self.passkeys = ServiceClient(passkeys_pb2_grpc.PasskeysStub(identity), deadline)
         self.audit_log = ServiceClient(audit_pb2_grpc.AuditLogStub(self.channels["agents"]), deadline)
+        self.orchestration = ServiceClient(jobs_pb2_grpc.OrchestrationStub(self.channels["agents"]), deadline)
+        self.llm = ServiceClient(llm_pb2_grpc.LlmStub(self.channels["agents"]), deadline)
         self.health = {
             name: ServiceClient(health_pb2_grpc.HealthStub(channel), deadline)
             for name, channel in self.channels.items()

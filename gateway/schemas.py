@@ -358,6 +358,40 @@ class EventPage(BaseModel):
     next_cursor: str | None
 
 
+class ActivityOut(BaseModel):
+    id: str
+    sequence: int
+    actor: ActorOut
+    actor_name: str
+    verb: str
+    entity_type: str
+    entity_id: str
+    summary: str = Field(description="One readable sentence, e.g. “Ada invited bob@example.com to join as a viewer”")
+    occurred_at: datetime
+
+
+class ActivityPage(BaseModel):
+    items: list[ActivityOut]
+    next_cursor: str | None
+
+
+class ErrorOut(BaseModel):
+    id: str
+    project_id: str = Field(description="Empty when the error concerns no project")
+    service: str
+    kind: str
+    message: str
+    reference: str
+    details: dict[str, Any] = Field(default_factory=dict)
+    trace_id: str
+    occurred_at: datetime
+
+
+class ErrorPage(BaseModel):
+    items: list[ErrorOut]
+    next_cursor: str | None
+
+
 def page_of(reply: Message) -> dict[str, Any]:
     """``{items, next_cursor}`` from a list reply with a ``page`` field."""
     body = from_proto(reply)

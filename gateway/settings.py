@@ -15,6 +15,11 @@ class GatewaySettings(Settings):
     access_cache_seconds: float = 5.0
     # How long the gateway trusts an API key it resolved (revocation applies within this).
     api_key_cache_seconds: float = 30.0
+    # Server-Sent Events: a comment this often keeps proxies from closing an idle stream; a stream
+    # ends after sse_max_seconds (clients reconnect with Last-Event-ID), so a removed member's
+    # stream stops within that.
+    sse_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    sse_max_seconds: float = Field(default=600.0, gt=0)
     forwarded_allow_ips: str | None = Field(
         default=None,
         description="Proxies whose X-Forwarded-* headers are trusted (e.g. '10.0.0.0/8'); none by default.",

@@ -1,4 +1,5 @@
-"""Projects and everything under ``/v1/projects/{project_id}`` that identity and agents answer."""
+"""Projects and everything under ``/v1/projects/{project_id}`` that identity answers (the audit log is
+in ``audit.py``)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from google.protobuf.struct_pb2 import Struct
 
-from aira.agents.v1 import audit_pb2
 from aira.common.v1 import types_pb2
 from aira.identity.v1 import projects_pb2
-from gateway.deps import CallerDep, IdempotencyDep, State, project_id_of, project_metadata
+from gateway.deps import CallerDep, IdempotencyDep, State, project_id_of
 from gateway.schemas import (
     BillingIn,
     BillingOut,
-    EventPage,
     IntegrationIn,
     IntegrationList,
     IntegrationOut,
@@ -301,35 +300,3 @@ async def update_issue(project_id: str, issue_id: str, body: IssuePatch, who: Ca
     request = projects_pb2.UpdateIssueRequest(project_id=project_id_of(project_id), issue_id=issue_id)
     _set(request, body.model_dump(exclude_unset=True, exclude_none=True))
     return from_proto(await gateway.clients.projects.UpdateIssue(request, metadata=gateway.principals.metadata(who)))
-
-
-# --- audit log (agents) --------------------------------------------------------------------
-
-
-@router.get(
-    "/{project_id}/events",
-    response_model=EventPage,
-    summary="The project's audit log in order (filter by entity type, action, actor)",
-)
-async def list_events(
-    project_id: str,
-    who: CallerDep,
-    gateway: State,
-    limit: Limit = 50,
-    cursor: Cursor = "",
-    entity_type: Annotated[str, Query(max_length=100)] = "",
-    action: Annotated[str, Query(max_length=100)] = "",
-    actor_id: Annotated[str, Query(max_length=100)] = "",
-):
-    project_id = project_id_of(project_id)
-    page = await gateway.clients.audit_log.ListEvents(
-        audit_pb2.ListEventsRequest(
-            project_id=project_id,
-            page=types_pb2.PageRequest(limit=limit, cursor=cursor),
-            entity_type=entity_type,
-            action=action,
-            actor_id=actor_id,
-        ),
-        metadata=await project_metadata(gateway, who, project_id),
-    )
-    return page_of(page)

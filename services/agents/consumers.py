@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from aira.common.v1 import events_pb2
-from services.agents import audit_log
+from services.agents import audit_log, known_people
 from services.chassis.inbox import Subscription
 from services.chassis.settings import SERVICES
 from services.chassis.uow import UnitOfWork
@@ -32,4 +32,16 @@ async def dispatch(uow: UnitOfWork, envelope: events_pb2.EventEnvelope) -> None:
         await reaction(uow, envelope)
 
 
-SUBSCRIPTIONS = [Subscription(domain=domain, handler=dispatch) for domain in SERVICES]
+async def dispatch_batch(uow: UnitOfWork, envelopes: list[events_pb2.EventEnvelope]) -> None:
+    """:func:`dispatch` for a fetched batch: the audit log written in one go, then the reactions in
+    order (none of them reads the audit log, and the feed learns names from the batch itself)."""
+    await audit_log.record_all(uow, envelopes)
+    for envelope in envelopes:
+        for reaction in REACTIONS.get(envelope.type, ()):
+            await reaction(uow, envelope)
+
+
+for _name_event in known_people.NAME_EVENTS:  # names for the activity feed
+    react_to(_name_event, known_people.learn_name)
+
+SUBSCRIPTIONS = [Subscription(domain=domain, handler=dispatch, batch_handler=dispatch_batch) for domain in SERVICES]

@@ -4,7 +4,8 @@ Workers claim due jobs with ``FOR UPDATE SKIP LOCKED`` and hold a lease they ren
 A job whose worker dies is claimed again once its lease expires. A job's effect and its ``done``
 mark commit in one transaction that first checks the lease is still ours, so a worker that lost
 its lease cannot also apply the effect: each effect happens once. Failures back off exponentially
-until ``max_attempts``, then the job is ``dead`` with its last error.
+until ``max_attempts``, then the job is ``dead`` with its last error. A lease that expires on the
+last attempt (the worker died every time) makes the job ``dead`` too, instead of running it again.
 
 A :class:`JobQueue` names the table and, where they differ, its columns, so one runner serves the
 chassis ``jobs`` table and a domain's own queue (agents' ``orchestration_jobs``) alike.
@@ -127,7 +128,8 @@ class Leases:
                 q.kind.in_(kinds),
                 or_(
                     and_(q.status == "pending", q.run_after <= func.now()),
-                    and_(q.status == "running", q.lease_expires_at < func.now()),
+                    # Out of attempts, an expired job is buried (bury_expired), not run again.
+                    and_(q.status == "running", q.lease_expires_at < func.now(), q.attempts < q.max_attempts),
                 ),
             )
             .order_by(q.priority.desc(), q.run_after)
@@ -135,7 +137,6 @@ class Leases:
             .with_for_update(skip_locked=True)
             .scalar_subquery()
         )
-        extra = [q.table.c[name] for name in q.extra_columns]
         rows = (
             await session.execute(
                 update(q.table)
@@ -146,13 +147,54 @@ class Leases:
                     lease_expires_at=func.now() + lease,
                     **{q.attempts_column: q.attempts + 1},
                 )
-                .returning(q.id, q.kind, q.payload, q.attempts, q.max_attempts, *extra)
+                .returning(*self._job_columns())
             )
         ).all()
-        return [
-            Job(row[0], row[1], row[2], row[3], row[4], {name: row[5 + i] for i, name in enumerate(q.extra_columns)})
-            for row in rows
-        ]
+        return [self._job(row) for row in rows]
+
+    def _job_columns(self) -> list[Column]:
+        q = self.queue
+        return [q.id, q.kind, q.payload, q.attempts, q.max_attempts, *(q.table.c[name] for name in q.extra_columns)]
+
+    def _job(self, row: Any) -> Job:
+        extra = {name: row[5 + i] for i, name in enumerate(self.queue.extra_columns)}
+        return Job(row[0], row[1], row[2], row[3], row[4], extra)
+
+    async def bury_expired(self, session: AsyncSession, *, kinds: list[str], limit: int = 100) -> list[tuple[Job, str]]:
+        """Declare ``dead`` the running jobs of ``kinds`` whose lease expired on their last attempt.
+
+        Their worker died (or hung) on every attempt; running them again would only repeat that.
+        Returns each buried job with its last error, for the caller to report.
+        """
+        q = self.queue
+        expired = (
+            select(q.id)
+            .where(
+                q.kind.in_(kinds),
+                q.status == "running",
+                q.lease_expires_at < func.now(),
+                q.attempts >= q.max_attempts,
+            )
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        error = func.concat("the lease of ", q.lease_owner, " expired before the job finished")
+        rows = (
+            await session.execute(
+                update(q.table)
+                .where(q.id.in_(expired))
+                .values(
+                    status="dead",
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    last_error=error,
+                    finished_at=func.now(),
+                )
+                .returning(*self._job_columns(), q.last_error)
+            )
+        ).all()
+        return [(self._job(row), row[-1]) for row in rows]
 
     def _owned(self, job_id: uuid.UUID, worker: str):
         q = self.queue
@@ -251,10 +293,15 @@ class JobRunner:
         self._on_dead = on_dead
 
     async def claim(self, limit: int) -> list[Job]:
-        """Lease up to ``limit`` due jobs this runner has handlers for."""
+        """Lease up to ``limit`` due jobs this runner has handlers for (burying those out of attempts)."""
+        kinds = list(self._handlers)
         async with self._uow_factory() as uow:
+            for job, error in await self._leases.bury_expired(uow.session, kinds=kinds):
+                log.warning("job %s (%s) lost its last lease; it is dead", job.id, job.kind)
+                if self._on_dead is not None:
+                    await self._on_dead(uow, job, error)
             jobs = await self._leases.claim(
-                uow.session, worker=self.worker_id, kinds=list(self._handlers), limit=limit, lease=self._lease
+                uow.session, worker=self.worker_id, kinds=kinds, limit=limit, lease=self._lease
             )
             await uow.commit()
         return jobs

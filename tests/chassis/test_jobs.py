@@ -136,3 +136,34 @@ async def test_enqueue_with_the_same_key_returns_the_first_job(service_engines, 
     assert first == again
     async with engine.connect() as conn:
         assert (await conn.execute(select(func.count()).select_from(jobs))).scalar_one() == 1
+
+
+async def test_a_job_whose_worker_dies_on_its_last_attempt_is_dead_not_run_again(service_engines, clean_db) -> None:
+    engine = service_engines["rebalance"]
+    job_id = await _enqueue(engine, max_attempts=1)
+    buried: list[tuple] = []
+
+    async def on_dead(uow: UnitOfWork, job: Job, error: str) -> None:
+        buried.append((job.id, job.attempts, error))
+
+    async def finishes(uow: UnitOfWork, job: Job) -> None:
+        _effect(uow, job)
+
+    def runner(worker_id: str) -> JobRunner:
+        return JobRunner(
+            uow_factory=_uow_factory(engine),
+            queue=JobQueue.of(infra),
+            handlers={"echo": finishes},
+            worker_id=worker_id,
+            lease=timedelta(seconds=1),
+            on_dead=on_dead,
+        )
+
+    assert [j.id for j in await runner("doomed").claim(1)] == [job_id]  # and dies before running it
+    await asyncio.sleep(1.2)
+    assert await runner("survivor").run_once() == 0
+    row = await _job(engine, job_id)
+    error = "the lease of doomed expired before the job finished"
+    assert (row.status, row.attempts, row.lease_owner, row.last_error) == ("dead", 1, None, error)
+    assert buried == [(job_id, 1, error)]
+    assert await _effects(engine) == 0

@@ -104,6 +104,15 @@ async def test_a_member_of_a_cannot_see_or_touch_b_through_any_route(api, system
         ("GET", f"/v1/projects/{b}/issues/00000000-0000-7000-8000-000000000000", None),
         ("PATCH", f"/v1/projects/{b}/issues/00000000-0000-7000-8000-000000000000", {"status": "closed"}),
         ("GET", f"/v1/projects/{b}/events", None),
+        ("GET", f"/v1/projects/{b}/events/stream", None),  # refused before any streaming
+        ("GET", f"/v1/projects/{b}/activity", None),
+        ("GET", f"/v1/projects/{b}/jobs", None),
+        ("POST", f"/v1/projects/{b}/jobs/00000000-0000-7000-8000-000000000000/retry", None),
+        ("GET", f"/v1/projects/{b}/llm/calls", None),
+        ("GET", f"/v1/projects/{b}/budget", None),
+        ("PUT", f"/v1/projects/{b}/budget", {"monthly_limit_usd": 1}),
+        ("GET", f"/v1/projects/{b}/usage", None),
+        ("GET", f"/v1/projects/{b}/traces/00000000-0000-7000-8000-000000000000", None),
         ("GET", f"/v1/me/preferences/{b}", None),
         ("PUT", f"/v1/me/preferences/{b}", {"preferences": {}}),
         ("POST", "/v1/api-keys", {"project_id": b, "name": "k", "scopes": ["read"]}),
@@ -120,7 +129,11 @@ async def test_a_member_of_a_cannot_see_or_touch_b_through_any_route(api, system
     uncovered = {
         p
         for p in project_routes
-        if p.replace("{invitation_id}", "{id}").replace("{issue_id}", "{id}") not in normalised
+        if p.replace("{invitation_id}", "{id}")
+        .replace("{issue_id}", "{id}")
+        .replace("{job_id}", "{id}")
+        .replace("{trace_id}", "{id}")
+        not in normalised
     }
     assert not uncovered, f"add these project routes to the sweep: {sorted(uncovered)}"
     for credentials in (bearer(alice), {"X-API-Key": key}):

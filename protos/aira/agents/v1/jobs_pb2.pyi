@@ -158,9 +158,11 @@ class ListJobsResponse(_message.Message):
     def __init__(self, items: _Optional[_Iterable[_Union[Job, _Mapping]]] = ..., page: _Optional[_Union[_types_pb2.PageInfo, _Mapping]] = ...) -> None: ...
 
 class RetryJobRequest(_message.Message):
-    __slots__ = ("project_id", "job_id")
+    __slots__ = ("project_id", "job_id", "attempts")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     job_id: str
-    def __init__(self, project_id: _Optional[str] = ..., job_id: _Optional[str] = ...) -> None: ...
+    attempts: int
+    def __init__(self, project_id: _Optional[str] = ..., job_id: _Optional[str] = ..., attempts: _Optional[int] = ...) -> None: ...

@@ -75,7 +75,9 @@ class OrchestrationServicer:
     """Missing associated documentation comment in .proto file."""
 
     def Enqueue(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Enqueue, Claim, Renew, Complete and Fail are for services (principal kind "service"). The
+        lease owner is "<service>/<worker_id>", so workers of different services never collide.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -105,7 +107,8 @@ class OrchestrationServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListJobs(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Project principals: ListJobs needs the read action, RetryJob manage_project.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')

@@ -87,7 +87,7 @@ class ProjectScope(_message.Message):
     def __init__(self, project_id: _Optional[str] = ...) -> None: ...
 
 class LlmCall(_message.Message):
-    __slots__ = ("id", "agent", "task", "provider", "model", "model_tier", "status", "prompt_version", "input_tokens", "output_tokens", "cost_usd", "latency_ms", "attempts", "repaired", "error", "trace_id", "created_at")
+    __slots__ = ("id", "agent", "task", "provider", "model", "model_tier", "status", "prompt_version", "input_tokens", "output_tokens", "cost_usd", "latency_ms", "attempts", "repaired", "error", "trace_id", "created_at", "completed_at", "prompt_name")
     ID_FIELD_NUMBER: _ClassVar[int]
     AGENT_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
@@ -105,6 +105,8 @@ class LlmCall(_message.Message):
     ERROR_FIELD_NUMBER: _ClassVar[int]
     TRACE_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_NAME_FIELD_NUMBER: _ClassVar[int]
     id: str
     agent: str
     task: str
@@ -122,7 +124,9 @@ class LlmCall(_message.Message):
     error: str
     trace_id: str
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., agent: _Optional[str] = ..., task: _Optional[str] = ..., provider: _Optional[str] = ..., model: _Optional[str] = ..., model_tier: _Optional[str] = ..., status: _Optional[str] = ..., prompt_version: _Optional[int] = ..., input_tokens: _Optional[int] = ..., output_tokens: _Optional[int] = ..., cost_usd: _Optional[str] = ..., latency_ms: _Optional[int] = ..., attempts: _Optional[int] = ..., repaired: _Optional[bool] = ..., error: _Optional[str] = ..., trace_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    completed_at: _timestamp_pb2.Timestamp
+    prompt_name: str
+    def __init__(self, id: _Optional[str] = ..., agent: _Optional[str] = ..., task: _Optional[str] = ..., provider: _Optional[str] = ..., model: _Optional[str] = ..., model_tier: _Optional[str] = ..., status: _Optional[str] = ..., prompt_version: _Optional[int] = ..., input_tokens: _Optional[int] = ..., output_tokens: _Optional[int] = ..., cost_usd: _Optional[str] = ..., latency_ms: _Optional[int] = ..., attempts: _Optional[int] = ..., repaired: _Optional[bool] = ..., error: _Optional[str] = ..., trace_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., prompt_name: _Optional[str] = ...) -> None: ...
 
 class ListCallsRequest(_message.Message):
     __slots__ = ("project_id", "page", "task", "status")
