@@ -15,7 +15,7 @@ clients as "<name> (API key)" / "<name> (MCP)", services by their name, the syst
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -29,6 +29,28 @@ MAX_QUOTED = 120
 _PERSON_KINDS = {"user": "{}", "api_key": "{} (API key)", "mcp": "{} (MCP)"}
 
 Names = Mapping[str, str]
+
+
+class LazyFields(Mapping[str, Any]):
+    """A mapping computed on first use: reading a typed payload is costly, and few sentences need it."""
+
+    def __init__(self, compute: Callable[[], Mapping[str, Any]]) -> None:
+        self._compute = compute
+        self._fields: Mapping[str, Any] | None = None
+
+    def _loaded(self) -> Mapping[str, Any]:
+        if self._fields is None:
+            self._fields = self._compute()
+        return self._fields
+
+    def __getitem__(self, key: str) -> Any:
+        return self._loaded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import uuid
 from collections import Counter
 from typing import Any
 
+import orjson
 from google.protobuf.json_format import MessageToDict
 
 import aira.agents.v1.events_pb2  # noqa: F401 - agents' own payloads, readable by the feed
@@ -66,10 +67,10 @@ async def record_all(uow: UnitOfWork, envelopes: list[events_pb2.EventEnvelope])
     for envelope, project in zip(fresh, projects, strict=True):
         numbers[project] += 1
         events.append(_event_row(envelope, project, numbers[project]))
-    await repository.add_events(uow.session, events)
+    await repository.add_events(uow, [[event[c] for c in repository.EVENT_COLUMNS] for event in events])
     feed = await _sentences(uow, fresh, events)
     if feed:  # events of no project (sign-ups) are numbered in their own scope, in no feed
-        await audit_repository.add_activity(uow.session, feed)
+        await audit_repository.add_activity(uow, [[row[c] for c in audit_repository.ACTIVITY_COLUMNS] for row in feed])
         await audit_repository.notify_recorded(uow.session, {row["project_id"] for row in feed})
 
 
@@ -77,17 +78,17 @@ async def _not_recorded(uow: UnitOfWork, envelopes: list[events_pb2.EventEnvelop
     """``envelopes`` without those already in the log (or repeated in the list)."""
     if not envelopes:
         return []
-    seen = await repository.recorded_among(uow.session, [uuid.UUID(e.event_id) for e in envelopes])
+    seen = await repository.recorded_among(uow.session, [e.event_id for e in envelopes])
     fresh = []
     for envelope in envelopes:
-        source_event_id = uuid.UUID(envelope.event_id)
-        if source_event_id not in seen:
-            seen.add(source_event_id)
+        if envelope.event_id not in seen:
+            seen.add(envelope.event_id)
             fresh.append(envelope)
     return fresh
 
 
 def _event_row(envelope: events_pb2.EventEnvelope, project_id: uuid.UUID | None, sequence: int) -> dict[str, Any]:
+    """The ``events`` row of ``envelope``; ids stay text and JSON stays JSON text, as COPY takes them."""
     return {
         "id": uuid7(),
         "project_id": project_id,
@@ -96,12 +97,12 @@ def _event_row(envelope: events_pb2.EventEnvelope, project_id: uuid.UUID | None,
         "entity_type": envelope.entity_type,
         "entity_id": envelope.entity_id,
         "action": envelope.action,
-        "changes": MessageToDict(envelope.changes) if envelope.HasField("changes") else None,
-        "snapshot": MessageToDict(envelope.snapshot) if envelope.HasField("snapshot") else None,
+        "changes": envelope.changes_json.decode() if envelope.changes_json else None,
+        "snapshot": envelope.snapshot_json.decode() if envelope.snapshot_json else None,
         "actor_type": envelope.actor.type or "system",
         "actor_id": envelope.actor.id,
         "occurred_at": from_timestamp(envelope.occurred_at),
-        "source_event_id": uuid.UUID(envelope.event_id),
+        "source_event_id": envelope.event_id,
         "producer": envelope.producer,
         "trace_id": envelope.trace_id or None,
         "request_id": envelope.request_id or None,
@@ -115,9 +116,9 @@ def _facts(envelope: events_pb2.EventEnvelope, event: dict[str, Any]) -> activit
         entity_id=event["entity_id"],
         actor_type=event["actor_type"],
         actor_id=event["actor_id"],
-        changes=event["changes"] or {},
-        snapshot=event["snapshot"] or {},
-        payload=_payload_fields(envelope),
+        changes=orjson.loads(envelope.changes_json) if envelope.changes_json else {},
+        snapshot=orjson.loads(envelope.snapshot_json) if envelope.snapshot_json else {},
+        payload=activity.LazyFields(lambda: _payload_fields(envelope)),
     )
 
 

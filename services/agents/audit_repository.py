@@ -5,15 +5,16 @@ statements are in ``repository.py``.)"""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, tuple_
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.agents.models import ActivityEntry, ErrorEntry, KnownPerson
+from services.chassis.uow import UnitOfWork
 
 # Woken with the project id as payload whenever a unit of work records one of its events.
 AUDIT_CHANNEL = "aira_audit"
@@ -38,9 +39,26 @@ async def remember_name(session: AsyncSession, user_id: uuid.UUID, name: str) ->
     )
 
 
-async def add_activity(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Insert sentences of the feed (one statement; their events are in already)."""
-    await session.execute(insert(ActivityEntry.__table__), rows)
+# The columns add_activity fills, in the order of its rows (created_at takes its default).
+ACTIVITY_COLUMNS = (
+    "id",
+    "project_id",
+    "event_id",
+    "sequence",
+    "actor_type",
+    "actor_id",
+    "actor_name",
+    "verb",
+    "entity_type",
+    "entity_id",
+    "summary",
+    "occurred_at",
+)
+
+
+async def add_activity(uow: UnitOfWork, rows: Sequence[Sequence[Any]]) -> None:
+    """Insert sentences of the feed by COPY, rows of :data:`ACTIVITY_COLUMNS` (their events are in)."""
+    await uow.copy(ActivityEntry.__table__, ACTIVITY_COLUMNS, rows)
 
 
 async def notify_recorded(session: AsyncSession, project_ids: Iterable[uuid.UUID]) -> None:

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from aira.agents.v1 import events_pb2 as agents_events_pb2
 from aira.common.v1 import events_pb2, types_pb2
@@ -380,3 +380,13 @@ async def retry(uow: UnitOfWork, project_id: str, job_id: str, *, attempts: int 
     job = await _one(uow, job_uuid)
     uow.emit(_changed(job, "retried"))
     return job
+
+
+async def purge_finished(uow: UnitOfWork, *, older_than: timedelta) -> int:
+    """Forget jobs that finished (done, or dead and never retried) more than ``older_than`` ago;
+    how many. Their story stays in the audit log and, for dead ones, the error log."""
+    table = OrchestrationJob.__table__
+    result = await uow.session.execute(
+        delete(table).where(table.c.status.in_(("done", "dead")), table.c.finished_at < func.now() - older_than)
+    )
+    return result.rowcount

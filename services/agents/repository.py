@@ -4,15 +4,15 @@ the edge commits."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.agents.models import GLOBAL_SCOPE, AuditEvent, EventSequence
+from services.chassis.uow import UnitOfWork
 
 
 async def take_sequences(session: AsyncSession, counts: Mapping[uuid.UUID | None, int]) -> dict[uuid.UUID | None, int]:
@@ -33,24 +33,44 @@ async def take_sequences(session: AsyncSession, counts: Mapping[uuid.UUID | None
     return {project: last[project or GLOBAL_SCOPE] for project in counts}
 
 
-async def recorded_among(session: AsyncSession, source_event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    """Which of ``source_event_ids`` are in the log already."""
+async def recorded_among(session: AsyncSession, source_event_ids: list[str]) -> set[str]:
+    """Which of ``source_event_ids`` (UUID text) are in the log already, as the same text."""
+    table = AuditEvent.__table__
     rows = await session.execute(
-        select(AuditEvent.source_event_id).where(AuditEvent.source_event_id.in_(source_event_ids))
+        text(
+            f"SELECT CAST(source_event_id AS text) FROM {table.schema}.{table.name} "
+            "WHERE source_event_id = ANY(CAST(:ids AS uuid[]))"
+        ),
+        {"ids": source_event_ids},
     )
     return set(rows.scalars())
 
 
-# Absent changes or snapshot are SQL NULL, not the JSON value null.
-_ADD_EVENTS = insert(AuditEvent.__table__).values(
-    changes=bindparam("changes", type_=JSONB(none_as_null=True)),
-    snapshot=bindparam("snapshot", type_=JSONB(none_as_null=True)),
+# The columns add_events fills, in the order of its rows (recorded_at takes its default).
+EVENT_COLUMNS = (
+    "id",
+    "project_id",
+    "sequence",
+    "event_type",
+    "entity_type",
+    "entity_id",
+    "action",
+    "changes",
+    "snapshot",
+    "actor_type",
+    "actor_id",
+    "occurred_at",
+    "source_event_id",
+    "producer",
+    "trace_id",
+    "request_id",
 )
 
 
-async def add_events(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Insert audit events (one statement)."""
-    await session.execute(_ADD_EVENTS, rows)
+async def add_events(uow: UnitOfWork, rows: Sequence[Sequence[Any]]) -> None:
+    """Insert audit events by COPY: rows of :data:`EVENT_COLUMNS`, JSON columns as JSON text
+    (None is SQL NULL), ids as UUIDs or their text."""
+    await uow.copy(AuditEvent.__table__, EVENT_COLUMNS, rows)
 
 
 async def list_events(

@@ -27,6 +27,9 @@ class AgentsSettings(Settings):
         default=600.0, gt=0, description="A reservation older than this belongs to a crashed call and is released."
     )
     llm_sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    job_retention_days: int = Field(
+        default=30, ge=1, description="Orchestration jobs done or dead longer than this are deleted."
+    )
 
     @field_validator("llm_tier_models", mode="after")
     @classmethod

@@ -18,6 +18,7 @@ from enum import Enum
 from typing import Any
 
 import nats
+import orjson
 from google.protobuf import any_pb2
 from google.protobuf.message import Message
 from nats.aio.client import Client as NatsClient
@@ -130,9 +131,9 @@ def to_envelope(event: Event, *, domain: str, producer: str) -> events_pb2.Event
         producer=producer,
     )
     if event.changes is not None:
-        envelope.changes.CopyFrom(to_struct(jsonable(event.changes)))
+        envelope.changes_json = orjson.dumps(jsonable(event.changes))
     if event.snapshot is not None:
-        envelope.snapshot.CopyFrom(to_struct(jsonable(event.snapshot)))
+        envelope.snapshot_json = orjson.dumps(jsonable(event.snapshot))
     return envelope
 
 
@@ -212,6 +213,7 @@ def decode_envelope(data: bytes) -> events_pb2.EventEnvelope:
         raise ValueError(f"not an EventEnvelope: {exc}") from exc
     if not envelope.event_id or not envelope.type:
         raise ValueError("EventEnvelope without event_id or type")
+    uuid.UUID(envelope.event_id)  # consumers store it as a uuid; a malformed one is garbage too
     return envelope
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import grpc
@@ -113,8 +113,11 @@ class PrincipalInterceptor(grpc.aio.ServerInterceptor):
             try:
                 yield
             finally:
-                for var, token in reversed(tokens):
-                    var.reset(token)
+                # A streaming call the client dropped is closed by the loop's generator finaliser, in
+                # another context: nothing to restore there (each call runs in its own task anyway).
+                with suppress(ValueError):
+                    for var, token in reversed(tokens):
+                        var.reset(token)
 
         return _wrap(handler, around)
 

@@ -191,16 +191,24 @@ async def housekeeping(ctx: ServiceContext, relay: OutboxRelay) -> None:
         await uow.commit()
 
 
-async def _housekeeping_loop(ctx: ServiceContext, relay: OutboxRelay, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        try:
-            await housekeeping(ctx, relay)
-        except Exception as exc:  # retried next round
-            log.warning("housekeeping failed: %s", exc)
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=HOUSEKEEPING_INTERVAL_SECONDS)
-        except TimeoutError:
-            pass
+def periodically(
+    work: Callable[[], Awaitable[Any]], *, every_seconds: float, what: str
+) -> Callable[[asyncio.Event], Awaitable[None]]:
+    """A background task (for ``ServiceParts.background``) running ``work`` now and then every
+    ``every_seconds`` until stopped; a failed round is logged and retried next round."""
+
+    async def loop(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await work()
+            except Exception as exc:  # retried next round
+                log.warning("%s failed: %s", what, exc)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=every_seconds)
+            except TimeoutError:
+                pass
+
+    return loop
 
 
 async def serve(spec: ServiceSpec, settings: Settings, stop: asyncio.Event) -> None:
@@ -236,10 +244,13 @@ async def serve(spec: ServiceSpec, settings: Settings, stop: asyncio.Event) -> N
             service_info=ServiceInfo(ctx),
         )
         relay = OutboxRelay(engine=engine, url=url, schema=spec.name, infra=spec.infra, nc=nc)
+        tidy = periodically(
+            lambda: housekeeping(ctx, relay), every_seconds=HOUSEKEEPING_INTERVAL_SECONDS, what="housekeeping"
+        )
         workers: list[Awaitable[None]] = [
             relay.run(stop),
             _report_health(ctx, server, stop),
-            _housekeeping_loop(ctx, relay, stop),
+            tidy(stop),
             *(task(stop) for task in parts.background),
         ]
         if parts.subscriptions:

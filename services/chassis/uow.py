@@ -12,14 +12,14 @@ never separated. A mutating call's reply is remembered here for its Idempotency-
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
 import asyncpg
 import orjson
 from google.protobuf.message import Message
-from sqlalchemy import insert, text
+from sqlalchemy import Table, insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -87,6 +87,14 @@ class UnitOfWork:
         if self.read_only and self._pool is not None:
             return await self._pool.fetchrow(query.sql, *query.args(params))
         return await (await self._driver()).fetchrow(query.sql, *query.args(params))
+
+    async def copy(self, table: Table, columns: Sequence[str], records: Sequence[Sequence[Any]]) -> None:
+        """Insert many rows with PostgreSQL's COPY, inside this transaction (columns left out take
+        their defaults). Far cheaper than an INSERT per row or a long VALUES list, for bulk writes."""
+        if records:
+            await (await self._driver()).copy_records_to_table(
+                table.name, schema_name=table.schema, columns=list(columns), records=records
+            )
 
     async def _driver(self) -> asyncpg.Connection:
         """The asyncpg connection under the session, with pending ORM changes flushed to it."""

@@ -16,14 +16,17 @@ import orjson
 import pytest
 from google.protobuf.struct_pb2 import Struct
 from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from aira.agents.v1 import events_pb2 as agents_events_pb2
 from aira.agents.v1 import jobs_pb2, jobs_pb2_grpc
 from aira.common.v1 import errors_pb2, events_pb2, types_pb2
 from services.agents.models import OrchestrationJob, infra
+from services.agents.orchestration import purge_finished
 from services.chassis.events import Event, connect_nats, decode_envelope, ensure_stream, headers_for, to_envelope
 from services.chassis.principal import Principal
 from services.chassis.proto_values import to_timestamp
+from services.chassis.uow import UnitOfWork
 from tests.grpc_calls import refused
 
 JOBS = OrchestrationJob.__table__
@@ -450,3 +453,25 @@ async def test_a_job_requested_by_event_is_enqueued_once(q: Queue, project: str,
     [rejected] = await outbox(engine, "agents.error.recorded.v1", project)
     recorded = payload_of(rejected, errors_pb2.ErrorRecorded)
     assert (recorded.kind, recorded.reference) == ("job_request_rejected", f"event:{broken.event_id}")
+
+
+async def test_finished_jobs_are_forgotten_after_the_retention(q: Queue, project: str, engine) -> None:
+    done, dead, fresh = [(await q.enqueue(project, max_attempts=1)).job.id for _ in range(3)]
+    assert len(await q.claim("w", limit=3)) == 3
+    await q.complete(done, "w", {})
+    await q.fail(dead, "w", "boom")
+    await q.complete(fresh, "w", {})
+    waiting = (await q.enqueue(project)).job.id
+    async with engine.begin() as conn:  # two of them finished long ago
+        await conn.execute(
+            update(JOBS)
+            .where(JOBS.c.id.in_([uuid.UUID(done), uuid.UUID(dead)]))
+            .values(finished_at=func.now() - timedelta(days=31))
+        )
+    sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    async with UnitOfWork(sessionmaker, domain="agents", producer="test", infra=infra) as uow:
+        assert await purge_finished(uow, older_than=timedelta(days=30)) == 2
+        await uow.commit()
+    async with engine.connect() as conn:
+        left = await conn.execute(select(JOBS.c.id, JOBS.c.status).where(JOBS.c.project_id == uuid.UUID(project)))
+        assert sorted((str(i), s) for i, s in left) == sorted([(fresh, "done"), (waiting, "pending")])

@@ -2,7 +2,6 @@ import datetime
 
 from aira.common.v1 import types_pb2 as _types_pb2
 from google.protobuf import any_pb2 as _any_pb2
-from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -12,7 +11,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class EventEnvelope(_message.Message):
-    __slots__ = ("event_id", "type", "occurred_at", "project_id", "actor", "entity_type", "entity_id", "action", "changes", "snapshot", "payload", "trace_id", "request_id", "producer")
+    __slots__ = ("event_id", "type", "occurred_at", "project_id", "actor", "entity_type", "entity_id", "action", "changes_json", "snapshot_json", "payload", "trace_id", "request_id", "producer")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -21,8 +20,8 @@ class EventEnvelope(_message.Message):
     ENTITY_TYPE_FIELD_NUMBER: _ClassVar[int]
     ENTITY_ID_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
-    CHANGES_FIELD_NUMBER: _ClassVar[int]
-    SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_JSON_FIELD_NUMBER: _ClassVar[int]
+    SNAPSHOT_JSON_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
     TRACE_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
@@ -35,10 +34,10 @@ class EventEnvelope(_message.Message):
     entity_type: str
     entity_id: str
     action: str
-    changes: _struct_pb2.Struct
-    snapshot: _struct_pb2.Struct
+    changes_json: bytes
+    snapshot_json: bytes
     payload: _any_pb2.Any
     trace_id: str
     request_id: str
     producer: str
-    def __init__(self, event_id: _Optional[str] = ..., type: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., project_id: _Optional[str] = ..., actor: _Optional[_Union[_types_pb2.Actor, _Mapping]] = ..., entity_type: _Optional[str] = ..., entity_id: _Optional[str] = ..., action: _Optional[str] = ..., changes: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., snapshot: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., payload: _Optional[_Union[_any_pb2.Any, _Mapping]] = ..., trace_id: _Optional[str] = ..., request_id: _Optional[str] = ..., producer: _Optional[str] = ...) -> None: ...
+    def __init__(self, event_id: _Optional[str] = ..., type: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., project_id: _Optional[str] = ..., actor: _Optional[_Union[_types_pb2.Actor, _Mapping]] = ..., entity_type: _Optional[str] = ..., entity_id: _Optional[str] = ..., action: _Optional[str] = ..., changes_json: _Optional[bytes] = ..., snapshot_json: _Optional[bytes] = ..., payload: _Optional[_Union[_any_pb2.Any, _Mapping]] = ..., trace_id: _Optional[str] = ..., request_id: _Optional[str] = ..., producer: _Optional[str] = ...) -> None: ...
