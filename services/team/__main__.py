@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from services.chassis.service import ServiceSpec, run
+from aira.team.v1 import roster_pb2, roster_pb2_grpc
+from services.chassis.service import ServiceContext, ServiceParts, ServiceSpec, run, servicer
 from services.team import models
+from services.team.grpc_api.roster import RosterServicer
 
-SPEC = ServiceSpec(name="team", infra=models.infra)
+
+def build(ctx: ServiceContext) -> ServiceParts:
+    """The service's parts."""
+    return ServiceParts(
+        servicers=[
+            servicer(roster_pb2, roster_pb2_grpc, "Roster", RosterServicer(ctx.uow, ctx.reader)),
+        ],
+    )
+
+
+SPEC = ServiceSpec(name="team", infra=models.infra, build=build)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Team's gRPC surface, one module per contract: translate protobuf to domain calls and back."""
