@@ -17,6 +17,13 @@ from gateway.mcp import McpEndpoint
 from gateway.middleware import BodyLimit, BodyTooLarge, RequestContext
 from gateway.problems import Problem
 from gateway.routes import api_keys, audit, auth, invitations, jobs, llm, me, oidc, passkeys, projects, system
+from gateway.routes import features as feature_routes
+from gateway.routes import insights as insight_routes
+from gateway.routes import repository_analyses as repository_analysis_routes
+from gateway.routes import sources as source_routes
+from gateway.routes import sprints as sprint_routes
+from gateway.routes import tasks as task_routes
+from gateway.routes import team as team_routes
 from gateway.security_reports import SecurityReports
 from gateway.settings import GatewaySettings
 from services.chassis.principal import PrincipalSigner
@@ -81,13 +88,21 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     @app.exception_handler(BodyTooLarge)
     async def body_too_large(request, exc: BodyTooLarge):  # type: ignore[no-untyped-def]
-        return problems.problem_response(413, "body-too-large", str(exc), instance=request.url.path)
+        return problems.problem_response(413, exc.slug, str(exc), instance=request.url.path)
 
     for module in (system, auth, me, projects, audit, jobs, llm, invitations, api_keys, oidc, passkeys):
         app.include_router(module.router)
+    app.include_router(source_routes.router)
+    app.include_router(insight_routes.router)
+    app.include_router(feature_routes.router)
+    app.include_router(task_routes.router)
+    app.include_router(team_routes.router)
+    app.include_router(sprint_routes.router)
+    app.include_router(repository_analysis_routes.router)
     mcp.install(app)  # the MCP endpoint and its OAuth routes, at the root (exact paths only)
 
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Only the routes taking a source's content accept bodies up to the upload limit.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, larger=[source_routes.body_limits(settings)])
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

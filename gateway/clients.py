@@ -20,6 +20,19 @@ from aira.identity.v1 import (
     projects_pb2,
     projects_pb2_grpc,
 )
+from aira.planning.v1 import (
+    repository_pb2,
+    repository_pb2_grpc,
+    runs_pb2,
+    runs_pb2_grpc,
+    sources_pb2,
+    sources_pb2_grpc,
+    sprints_pb2,
+    sprints_pb2_grpc,
+    work_pb2,
+    work_pb2_grpc,
+)
+from aira.team.v1 import roster_pb2, roster_pb2_grpc
 from services.chassis.grpc_client import ServiceClient, open_channel
 from services.chassis.settings import SERVICES, Settings
 
@@ -32,6 +45,20 @@ CONTRACTS = {
         mcp_oauth_pb2.DESCRIPTOR.services_by_name["McpOAuth"],
         oidc_pb2.DESCRIPTOR.services_by_name["Oidc"],
         passkeys_pb2.DESCRIPTOR.services_by_name["Passkeys"],
+    ],
+    "planning": [
+        sources_pb2.DESCRIPTOR.services_by_name["Sources"],
+        sources_pb2.DESCRIPTOR.services_by_name["Insights"],
+        work_pb2.DESCRIPTOR.services_by_name["Features"],
+        work_pb2.DESCRIPTOR.services_by_name["Tasks"],
+        work_pb2.DESCRIPTOR.services_by_name["PullRequests"],
+        sprints_pb2.DESCRIPTOR.services_by_name["Sprints"],
+        sprints_pb2.DESCRIPTOR.services_by_name["SprintPlans"],
+        repository_pb2.DESCRIPTOR.services_by_name["RepositoryAnalyses"],
+        runs_pb2.DESCRIPTOR.services_by_name["Runs"],
+    ],
+    "team": [
+        roster_pb2.DESCRIPTOR.services_by_name["Roster"],
     ],
     "agents": [
         audit_pb2.DESCRIPTOR.services_by_name["AuditLog"],
@@ -50,7 +77,12 @@ class ServiceClients:
 
     def __init__(self, settings: Settings) -> None:
         self.channels = {
-            name: open_channel(settings.grpc_target(name), [*CONTRACTS.get(name, []), *_COMMON]) for name in SERVICES
+            name: open_channel(
+                settings.grpc_target(name),
+                [*CONTRACTS.get(name, []), *_COMMON],
+                max_message_bytes=settings.grpc_max_message_bytes,
+            )
+            for name in SERVICES
         }
         deadline = settings.grpc_deadline_seconds
         identity = self.channels["identity"]
@@ -63,6 +95,18 @@ class ServiceClients:
         self.audit_log = ServiceClient(audit_pb2_grpc.AuditLogStub(self.channels["agents"]), deadline)
         self.orchestration = ServiceClient(jobs_pb2_grpc.OrchestrationStub(self.channels["agents"]), deadline)
         self.llm = ServiceClient(llm_pb2_grpc.LlmStub(self.channels["agents"]), deadline)
+        self.sources = ServiceClient(sources_pb2_grpc.SourcesStub(self.channels["planning"]), deadline)
+        self.insights = ServiceClient(sources_pb2_grpc.InsightsStub(self.channels["planning"]), deadline)
+        self.features = ServiceClient(work_pb2_grpc.FeaturesStub(self.channels["planning"]), deadline)
+        self.tasks = ServiceClient(work_pb2_grpc.TasksStub(self.channels["planning"]), deadline)
+        self.pull_requests = ServiceClient(work_pb2_grpc.PullRequestsStub(self.channels["planning"]), deadline)
+        self.sprints = ServiceClient(sprints_pb2_grpc.SprintsStub(self.channels["planning"]), deadline)
+        self.sprint_plans = ServiceClient(sprints_pb2_grpc.SprintPlansStub(self.channels["planning"]), deadline)
+        self.repository_analyses = ServiceClient(
+            repository_pb2_grpc.RepositoryAnalysesStub(self.channels["planning"]), deadline
+        )
+        self.runs = ServiceClient(runs_pb2_grpc.RunsStub(self.channels["planning"]), deadline)
+        self.roster = ServiceClient(roster_pb2_grpc.RosterStub(self.channels["team"]), deadline)
         self.health = {
             name: ServiceClient(health_pb2_grpc.HealthStub(channel), deadline)
             for name, channel in self.channels.items()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -92,25 +94,50 @@ class RequestContext:
 class BodyTooLarge(Exception):
     """A streamed request body passed the limit."""
 
+    def __init__(self, detail: str, slug: str = "body-too-large") -> None:
+        super().__init__(detail)
+        self.slug = slug
+
+
+@dataclass(frozen=True)
+class LargerBodies:
+    """Requests allowed a larger body than the global limit (file uploads): ``methods`` on paths
+    matching ``path``, up to ``max_bytes``, refused with ``slug`` and ``detail``."""
+
+    methods: frozenset[str]
+    path: re.Pattern[str]
+    max_bytes: int
+    slug: str
+    detail: str
+
 
 class BodyLimit:
-    """Refuses request bodies over ``max_bytes`` with 413, declared or streamed."""
+    """Refuses request bodies over ``max_bytes`` with 413, declared or streamed; the routes named
+    in ``larger`` have their own, larger limit (so only they can make the gateway hold big bodies)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: Sequence[LargerBodies] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = tuple(larger)
+
+    def _limit(self, scope: Scope) -> tuple[int, str, str]:
+        for rule in self.larger:
+            if scope["method"] in rule.methods and rule.path.match(scope["path"]):
+                return rule.max_bytes, rule.slug, rule.detail
+        return self.max_bytes, "body-too-large", f"request bodies are limited to {self.max_bytes} bytes"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes, slug, detail = self._limit(scope)
         declared = _header(scope, b"content-length")
         if declared is not None:
             if not declared.isdigit():
                 await send_problem(send, 400, "invalid-content-length", "Content-Length is not a number", scope["path"])
                 return
-            if int(declared) > self.max_bytes:
-                await send_problem(send, 413, "body-too-large", self._detail(), scope["path"])
+            if int(declared) > max_bytes:
+                await send_problem(send, 413, slug, detail, scope["path"])
                 return
         received = 0
         exceeded = False
@@ -120,9 +147,9 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     exceeded = True
-                    raise BodyTooLarge(self._detail())
+                    raise BodyTooLarge(detail, slug)
             return message
 
         async def send_or_refuse(message: Message) -> None:
@@ -130,9 +157,6 @@ class BodyLimit:
             if not exceeded:
                 await send(message)
             elif message["type"] == "http.response.start":
-                await send_problem(send, 413, "body-too-large", self._detail(), scope["path"])
+                await send_problem(send, 413, slug, detail, scope["path"])
 
         await self.app(scope, counting_receive, send_or_refuse)
-
-    def _detail(self) -> str:
-        return f"request bodies are limited to {self.max_bytes} bytes"

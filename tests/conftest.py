@@ -95,4 +95,9 @@ def tmp_home(tmp_path: Path) -> Path:
 
 
 from tests.mail import smtp  # noqa: E402,F401
-from tests.services_fixtures import agents_channel, identity_channel  # noqa: E402,F401
+from tests.services_fixtures import (  # noqa: E402,F401
+    agents_channel,
+    identity_channel,
+    planning_channel,
+    team_channel,
+)

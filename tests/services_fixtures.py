@@ -7,6 +7,8 @@ import pytest
 from services.agents.__main__ import SPEC as AGENTS
 from services.identity.__main__ import SPEC as IDENTITY
 from services.identity.settings import IdentitySettings
+from services.planning.__main__ import SPEC as PLANNING
+from services.team.__main__ import SPEC as TEAM
 from tests.harness import running_service
 
 
@@ -26,4 +28,16 @@ async def identity_channel(settings, smtp):
 @pytest.fixture(scope="module")
 async def agents_channel(settings):
     async with running_service(AGENTS, settings) as channel:
+        yield channel
+
+
+@pytest.fixture(scope="module")
+async def planning_channel(settings):
+    async with running_service(PLANNING, settings) as channel:
+        yield channel
+
+
+@pytest.fixture(scope="module")
+async def team_channel(settings):
+    async with running_service(TEAM, settings) as channel:
         yield channel

@@ -20,6 +20,7 @@ from google.protobuf.descriptor_pb2 import MethodOptions
 from services.chassis import context
 from services.chassis.grpc_server import (
     CLIENT_IP_KEY,
+    DEFAULT_MAX_MESSAGE_BYTES,
     IDEMPOTENCY_KEY,
     REQUEST_ID_KEY,
     TRACEPARENT_KEY,
@@ -93,8 +94,11 @@ class ServiceClient:
         return call
 
 
-def open_channel(target: str, services: Iterable[ServiceDescriptor]) -> grpc.aio.Channel:
-    """A channel to ``target`` retrying the side-effect-free methods of ``services``."""
+def open_channel(
+    target: str, services: Iterable[ServiceDescriptor], *, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+) -> grpc.aio.Channel:
+    """A channel to ``target`` retrying the side-effect-free methods of ``services``, carrying
+    messages up to ``max_message_bytes`` (Settings.grpc_max_message_bytes) each way."""
     return grpc.aio.insecure_channel(
         target,
         options=[
@@ -103,5 +107,7 @@ def open_channel(target: str, services: Iterable[ServiceDescriptor]) -> grpc.aio
             ("grpc.keepalive_time_ms", 30_000),
             ("grpc.keepalive_permit_without_calls", 1),
             ("grpc.max_reconnect_backoff_ms", 2_000),
+            ("grpc.max_receive_message_length", max_message_bytes),
+            ("grpc.max_send_message_length", max_message_bytes),
         ],
     )

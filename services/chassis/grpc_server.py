@@ -44,6 +44,8 @@ OPEN_METHOD_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 # Health names: "" and each service follow readiness (database reachable); this one only says
 # the process is alive, for liveness probes that must not restart pods during a database outage.
 LIVENESS = "aira.liveness"
+# Messages up to the default upload limit (Settings.grpc_max_message_bytes), not gRPC's 4 MiB.
+DEFAULT_MAX_MESSAGE_BYTES = 11 * 1024 * 1024
 
 Around = Callable[[grpc.aio.ServicerContext], Any]
 
@@ -237,6 +239,7 @@ class GrpcServer:
         infra: InfraTables,
         servicers: Sequence[tuple[Callable[[Any, grpc.aio.Server], None], Any, str]],
         service_info: service_info_pb2_grpc.ServiceInfoServicer,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     ) -> None:
         self.server = grpc.aio.server(
             interceptors=[
@@ -249,6 +252,8 @@ class GrpcServer:
                 ("grpc.keepalive_time_ms", 30_000),
                 ("grpc.http2.max_pings_without_data", 0),
                 ("grpc.keepalive_permit_without_calls", 1),
+                ("grpc.max_receive_message_length", max_message_bytes),
+                ("grpc.max_send_message_length", max_message_bytes),
             ],
         )
         self.health = health.aio.HealthServicer()

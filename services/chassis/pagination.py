@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -50,3 +51,21 @@ def cursor_id(position: dict[str, Any] | None, key: str) -> uuid.UUID | None:
         return uuid.UUID(str(position.get(key)))
     except ValueError as exc:
         raise InvalidArgument("cursor is not valid", slug="invalid-cursor") from exc
+
+
+def time_cursor(created_at: datetime, row_id: uuid.UUID) -> str:
+    """A cursor after the row at (created_at, id), for lists ordered by both (newest first)."""
+    return encode_cursor({"t": created_at.isoformat(), "id": str(row_id)})
+
+
+def cursor_time(position: dict[str, Any] | None) -> tuple[datetime, uuid.UUID] | None:
+    """The (created_at, id) a :func:`time_cursor` holds (None for the first page); InvalidArgument on garbage."""
+    if position is None:
+        return None
+    try:
+        when, row_id = datetime.fromisoformat(str(position["t"])), uuid.UUID(str(position["id"]))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise InvalidArgument("cursor is not valid", slug="invalid-cursor") from exc
+    if when.tzinfo is None:
+        raise InvalidArgument("cursor is not valid", slug="invalid-cursor")
+    return when, row_id

@@ -242,6 +242,7 @@ async def serve(spec: ServiceSpec, settings: Settings, stop: asyncio.Event) -> N
             infra=spec.infra,
             servicers=parts.servicers,
             service_info=ServiceInfo(ctx),
+            max_message_bytes=settings.grpc_max_message_bytes,
         )
         relay = OutboxRelay(engine=engine, url=url, schema=spec.name, infra=spec.infra, nc=nc)
         tidy = periodically(

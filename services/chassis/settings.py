@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     )
     grpc_listen: str | None = Field(default=None, description="Listen address of this process's gRPC server.")
     grpc_deadline_seconds: float = 5.0
+    # Files people upload (planning's sources). The gateway answers 413 above this and planning
+    # checks again; gRPC messages are sized to carry one upload (see grpc_max_message_bytes).
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
 
     keys_dir: Path | None = Field(default=None, description="Signing keys and the secret key; default <home>/keys.")
 
@@ -103,6 +106,12 @@ class Settings(BaseSettings):
             return self.grpc_listen
         port = self.grpc_port_base + 1 + SERVICES.index(service)
         return f"{self.grpc_host}:{port}"
+
+    @property
+    def grpc_max_message_bytes(self) -> int:
+        """Largest gRPC message a server accepts or a channel receives: one upload plus room for the
+        rest of the message (gRPC's own default, 4 MiB, would refuse uploads above it)."""
+        return max(4 * 1024 * 1024, self.max_upload_bytes + 1024 * 1024)
 
     @property
     def public_base_url(self) -> str:

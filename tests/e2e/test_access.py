@@ -25,11 +25,12 @@ async def join(api, smtp, owner: dict, project_id: str, role: str) -> dict:
 
 
 # One representative route per action that has a REST route today. The actions without one yet
-# (request_reports, work_on_tasks, manage_sources, plan, approve_rebalance) are walked against the
+# (request_reports, work_on_tasks, manage_sources, approve_rebalance) are walked against the
 # same matrix by tests/chassis/test_authz.py and get their routes with planning, agents and rebalance.
 def _route(action: Action, pid: str, helper_id: str):
     return {
         Action.READ: ("GET", f"/v1/projects/{pid}/members", None),
+        Action.PLAN: ("POST", f"/v1/projects/{pid}/features", {"title": "Walked"}),
         Action.MANAGE_PROJECT: ("PATCH", f"/v1/projects/{pid}/settings", {"heartbeat_enabled": False}),
         Action.MANAGE_MEMBERS: ("POST", f"/v1/projects/{pid}/invitations", {"email": new_email("x"), "role": "viewer"}),
         Action.MANAGE_BILLING: ("PUT", f"/v1/projects/{pid}/billing", {"plan": "team"}),
@@ -40,6 +41,7 @@ def _route(action: Action, pid: str, helper_id: str):
 
 WALKED = [
     Action.READ,
+    Action.PLAN,
     Action.MANAGE_PROJECT,
     Action.MANAGE_MEMBERS,
     Action.MANAGE_BILLING,
@@ -113,6 +115,65 @@ async def test_a_member_of_a_cannot_see_or_touch_b_through_any_route(api, system
         ("PUT", f"/v1/projects/{b}/budget", {"monthly_limit_usd": 1}),
         ("GET", f"/v1/projects/{b}/usage", None),
         ("GET", f"/v1/projects/{b}/traces/00000000-0000-7000-8000-000000000000", None),
+        ("GET", f"/v1/projects/{b}/sources", None),
+        ("POST", f"/v1/projects/{b}/sources", {"text": "planted"}),
+        ("POST", f"/v1/projects/{b}/sources/upload", None),
+        ("GET", f"/v1/projects/{b}/sources/00000000-0000-7000-8000-000000000000", None),
+        ("PUT", f"/v1/projects/{b}/sources/00000000-0000-7000-8000-000000000000/content", {"text": "changed"}),
+        ("DELETE", f"/v1/projects/{b}/sources/00000000-0000-7000-8000-000000000000", None),
+        ("GET", f"/v1/projects/{b}/insights", None),
+        ("POST", f"/v1/projects/{b}/insights", {"type": "fact", "title": "x", "impact": "low", "confidence": 0.5}),
+        ("GET", f"/v1/projects/{b}/insights/00000000-0000-7000-8000-000000000000", None),
+        ("PATCH", f"/v1/projects/{b}/insights/00000000-0000-7000-8000-000000000000", {"title": "x"}),
+        ("POST", f"/v1/projects/{b}/insights/00000000-0000-7000-8000-000000000000/keep", None),
+        ("POST", f"/v1/projects/{b}/insights/00000000-0000-7000-8000-000000000000/dismiss", None),
+        ("POST", f"/v1/projects/{b}/insights/00000000-0000-7000-8000-000000000000/link", {"feature_id": bob_id}),
+        ("DELETE", f"/v1/projects/{b}/insights/00000000-0000-7000-8000-000000000000/link", None),
+        ("GET", f"/v1/projects/{b}/team/members", None),
+        ("POST", f"/v1/projects/{b}/team/members", {"name": "Planted"}),
+        ("GET", f"/v1/projects/{b}/team/members/00000000-0000-7000-8000-000000000000", None),
+        ("PATCH", f"/v1/projects/{b}/team/members/00000000-0000-7000-8000-000000000000", {"name": "x"}),
+        ("DELETE", f"/v1/projects/{b}/team/members/00000000-0000-7000-8000-000000000000", None),
+        ("GET", f"/v1/projects/{b}/features", None),
+        ("POST", f"/v1/projects/{b}/features", {"title": "Planted"}),
+        ("POST", f"/v1/projects/{b}/features/generate", None),
+        ("GET", f"/v1/projects/{b}/features/00000000-0000-7000-8000-000000000000", None),
+        ("PATCH", f"/v1/projects/{b}/features/00000000-0000-7000-8000-000000000000", {"title": "x"}),
+        ("DELETE", f"/v1/projects/{b}/features/00000000-0000-7000-8000-000000000000", None),
+        ("PUT", f"/v1/projects/{b}/features/00000000-0000-7000-8000-000000000000/insights", {"insight_ids": []}),
+        ("POST", f"/v1/projects/{b}/features/00000000-0000-7000-8000-000000000000/breakdown", None),
+        ("GET", f"/v1/projects/{b}/tasks", None),
+        ("POST", f"/v1/projects/{b}/tasks", {"title": "Planted"}),
+        ("GET", f"/v1/projects/{b}/tasks/00000000-0000-7000-8000-000000000000", None),
+        ("PATCH", f"/v1/projects/{b}/tasks/00000000-0000-7000-8000-000000000000", {"status": "todo"}),
+        ("DELETE", f"/v1/projects/{b}/tasks/00000000-0000-7000-8000-000000000000", None),
+        ("GET", f"/v1/projects/{b}/tasks/00000000-0000-7000-8000-000000000000/pull-requests", None),
+        (
+            "POST",
+            f"/v1/projects/{b}/tasks/00000000-0000-7000-8000-000000000000/pull-requests",
+            {"provider": "github", "repo_full_name": "a/b", "pr_number": 1},
+        ),
+        (
+            "DELETE",
+            f"/v1/projects/{b}/tasks/00000000-0000-7000-8000-000000000000/pull-requests/"
+            f"00000000-0000-7000-8000-000000000000",
+            None,
+        ),
+        ("GET", f"/v1/projects/{b}/sprints", None),
+        ("POST", f"/v1/projects/{b}/sprints", {"name": "Planted"}),
+        ("GET", f"/v1/projects/{b}/sprints/00000000-0000-7000-8000-000000000000", None),
+        ("PATCH", f"/v1/projects/{b}/sprints/00000000-0000-7000-8000-000000000000", {"name": "x"}),
+        ("POST", f"/v1/projects/{b}/sprints/00000000-0000-7000-8000-000000000000/start", None),
+        ("POST", f"/v1/projects/{b}/sprints/00000000-0000-7000-8000-000000000000/complete", None),
+        ("GET", f"/v1/projects/{b}/sprint-plans", None),
+        ("POST", f"/v1/projects/{b}/sprint-plans", {"request_type": "backlog"}),
+        ("GET", f"/v1/projects/{b}/sprint-plans/00000000-0000-7000-8000-000000000000", None),
+        ("GET", f"/v1/projects/{b}/sprint-plans/00000000-0000-7000-8000-000000000000/events", None),
+        ("POST", f"/v1/projects/{b}/sprint-plans/00000000-0000-7000-8000-000000000000/apply", None),
+        ("GET", f"/v1/projects/{b}/repository-analyses", None),
+        ("POST", f"/v1/projects/{b}/repository-analyses", {"repositories": ["/etc"]}),
+        ("GET", f"/v1/projects/{b}/repository-analyses/00000000-0000-7000-8000-000000000000", None),
+        ("GET", f"/v1/projects/{b}/repository-analyses/00000000-0000-7000-8000-000000000000/events", None),
         ("GET", f"/v1/me/preferences/{b}", None),
         ("PUT", f"/v1/me/preferences/{b}", {"preferences": {}}),
         ("POST", "/v1/api-keys", {"project_id": b, "name": "k", "scopes": ["read"]}),
@@ -133,6 +194,15 @@ async def test_a_member_of_a_cannot_see_or_touch_b_through_any_route(api, system
         .replace("{issue_id}", "{id}")
         .replace("{job_id}", "{id}")
         .replace("{trace_id}", "{id}")
+        .replace("{member_id}", "{id}")
+        .replace("{source_id}", "{id}")
+        .replace("{insight_id}", "{id}")
+        .replace("{feature_id}", "{id}")
+        .replace("{task_id}", "{id}")
+        .replace("{link_id}", "{id}")
+        .replace("{sprint_id}", "{id}")
+        .replace("{plan_id}", "{id}")
+        .replace("{analysis_id}", "{id}")
         not in normalised
     }
     assert not uncovered, f"add these project routes to the sweep: {sorted(uncovered)}"
