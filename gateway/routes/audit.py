@@ -3,12 +3,8 @@ and the error log for Aira's administrators."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import AsyncIterator
 from typing import Annotated
 
-import grpc
 import orjson
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
@@ -16,12 +12,12 @@ from fastapi.responses import StreamingResponse
 from aira.agents.v1 import audit_pb2
 from aira.common.v1 import types_pb2
 from aira.identity.v1 import accounts_pb2
+from gateway import sse
 from gateway.auth import Caller
 from gateway.deps import CallerDep, GatewayState, State, project_id_of, project_metadata
 from gateway.problems import ApiProblem
 from gateway.schemas import ActivityPage, ErrorPage, EventOut, EventPage, from_proto, page_of
-
-log = logging.getLogger(__name__)
+from gateway.sse import SSE_MEDIA_TYPE, resume_after
 
 router = APIRouter(tags=["audit"])
 
@@ -31,8 +27,6 @@ Cursor = Annotated[str, Query(max_length=512, description="From the previous pag
 # The scope agents' ListErrors requires (services/agents/error_log.py). Only this gateway mints it,
 # for a person identity marks as an Aira administrator; no API key can carry it.
 PLATFORM_ADMIN_SCOPE = "platform_admin"
-
-SSE_MEDIA_TYPE = "text/event-stream"
 
 
 @router.get(
@@ -85,71 +79,20 @@ async def stream_events(
     after: Annotated[int, Query(ge=0, description="Start after this sequence (Last-Event-ID wins)")] = 0,
 ) -> StreamingResponse:
     project_id = project_id_of(project_id)
-    if last_event_id is not None and last_event_id.strip():
-        if not last_event_id.strip().isdigit():
-            raise ApiProblem(422, "invalid-last-event-id", "Last-Event-ID must be an event's sequence number")
-        after = int(last_event_id.strip())
+    after = resume_after(last_event_id, after)
     metadata = await project_metadata(gateway, who, project_id)  # 404 for non-members, before any byte
     call = gateway.clients.audit_log.WatchEvents(
         audit_pb2.WatchEventsRequest(project_id=project_id, after_sequence=after),
         metadata=metadata,
         timeout=gateway.settings.sse_max_seconds,
     )
-    try:
-        # Agents sends headers once it accepted the stream; a refusal arrives instead, as an error
-        # the problem handler turns into a response (the SSE response has not started yet).
-        await call.initial_metadata()
-        if call.done():
-            await call.read()
-    except BaseException:
-        call.cancel()
-        raise
-    return StreamingResponse(
-        _sse(call, gateway.settings.sse_heartbeat_seconds),
-        media_type=SSE_MEDIA_TYPE,
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return await sse.relay(call, sse_event, heartbeat=gateway.settings.sse_heartbeat_seconds)
 
 
 def sse_event(event: audit_pb2.AuditEvent) -> bytes:
     """One event in SSE framing: its sequence as id, its type as event name, its JSON as data."""
     data = EventOut.model_validate(from_proto(event)).model_dump(mode="json")
     return b"id: %d\nevent: %s\ndata: %s\n\n" % (event.sequence, event.event_type.encode(), orjson.dumps(data))
-
-
-def _retrieve(task: asyncio.Future) -> None:
-    if not task.cancelled():
-        task.exception()
-
-
-async def _sse(call: grpc.aio.UnaryStreamCall, heartbeat: float) -> AsyncIterator[bytes]:
-    """Relay the gRPC stream as SSE with heartbeats; the client going away cancels the call."""
-    reading: asyncio.Future | None = None
-    try:
-        while True:
-            if reading is None:
-                reading = asyncio.ensure_future(call.read())
-                reading.add_done_callback(_retrieve)
-            done, _ = await asyncio.wait({reading}, timeout=heartbeat)
-            if not done:
-                yield b": heartbeat\n\n"
-                continue
-            try:
-                message = reading.result()
-            except grpc.aio.AioRpcError as exc:
-                # The stream's time is up or agents is going away: the client reconnects with
-                # Last-Event-ID and loses nothing.
-                if exc.code() not in (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED):
-                    log.warning("event stream ended: %s %s", exc.code().name, exc.details())
-                return
-            reading = None
-            if message is grpc.aio.EOF:
-                return
-            yield sse_event(message)
-    finally:
-        call.cancel()
-        if reading is not None:
-            reading.cancel()
 
 
 @router.get(

@@ -23,8 +23,9 @@ from pydantic import BaseModel, Field
 from aira.common.v1 import types_pb2
 from aira.planning.v1 import repository_pb2
 from gateway.deps import CallerDep, IdempotencyDep, State, project_id_of, project_metadata
-from gateway.routes.sprints import SSE_DESCRIPTION, SSE_MEDIA_TYPE, progress_stream
+from gateway.routes.sprints import SSE_DESCRIPTION, progress_stream
 from gateway.schemas import StrictBody, from_proto
+from gateway.sse import SSE_MEDIA_TYPE
 
 router = APIRouter(prefix="/v1/projects", tags=["repository analyses"])
 

@@ -13,13 +13,9 @@ then ``POST …/apply``. Rules in full: ``services/planning/sprints.py`` and ``s
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-import grpc
 import orjson
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import StreamingResponse
@@ -27,12 +23,11 @@ from pydantic import BaseModel, Field
 
 from aira.common.v1 import types_pb2
 from aira.planning.v1 import runs_pb2, sprints_pb2
+from gateway import sse
 from gateway.auth import Caller
 from gateway.deps import CallerDep, GatewayState, IdempotencyDep, State, project_id_of, project_metadata
-from gateway.problems import ApiProblem
 from gateway.schemas import StrictBody, from_proto
-
-log = logging.getLogger(__name__)
+from gateway.sse import SSE_MEDIA_TYPE, resume_after
 
 router = APIRouter(prefix="/v1/projects", tags=["sprints"])
 
@@ -44,7 +39,6 @@ Cursor = Annotated[str, Query(max_length=512, description="From the previous pag
 Id = Annotated[str, Field(max_length=64)]
 When = Annotated[datetime, Field(strict=False, description="ISO 8601 date or date-time (UTC when no zone is given)")]
 HoursIn = Annotated[float, Field(strict=False, ge=0, le=10_000, allow_inf_nan=False)]
-SSE_MEDIA_TYPE = "text/event-stream"
 SSE_DESCRIPTION = (
     "Sends the run's progress steps after `Last-Event-ID` (or `?after=`; from the start when neither "
     "is given), then each new one as it happens, and ends after the final step. `id` is the step's "
@@ -522,30 +516,14 @@ async def progress_stream(
     """The SSE response relaying ``Runs.WatchProgress`` of one run; refusals (404, 403) come as
     problems before any byte of the stream."""
     project_id = project_id_of(project_id)
-    if last_event_id is not None and last_event_id.strip():
-        if not last_event_id.strip().isdigit() or int(last_event_id.strip()) > 2**31 - 1:
-            raise ApiProblem(422, "invalid-last-event-id", "Last-Event-ID must be a progress step's sequence number")
-        after = int(last_event_id.strip())
+    after = resume_after(last_event_id, after)
     metadata = await project_metadata(gateway, who, project_id)
     call = gateway.clients.runs.WatchProgress(
         runs_pb2.WatchProgressRequest(project_id=project_id, run_type=run_type, run_id=run_id, after_sequence=after),
         metadata=metadata,
         timeout=gateway.settings.sse_max_seconds,
     )
-    try:
-        # Planning sends headers once it accepted the stream; a refusal arrives instead, as an
-        # error the problem handler turns into a response (the SSE response has not started yet).
-        await call.initial_metadata()
-        if call.done():
-            await call.read()
-    except BaseException:
-        call.cancel()
-        raise
-    return StreamingResponse(
-        _relay(call, gateway.settings.sse_heartbeat_seconds),
-        media_type=SSE_MEDIA_TYPE,
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return await sse.relay(call, progress_event, heartbeat=gateway.settings.sse_heartbeat_seconds)
 
 
 def progress_event(step: runs_pb2.RunProgress) -> bytes:
@@ -553,37 +531,3 @@ def progress_event(step: runs_pb2.RunProgress) -> bytes:
     data = from_proto(step)
     name = step.step if step.final else "progress"
     return b"id: %d\nevent: %s\ndata: %s\n\n" % (step.sequence, name.encode(), orjson.dumps(data))
-
-
-def _retrieve(task: asyncio.Future) -> None:
-    if not task.cancelled():
-        task.exception()
-
-
-async def _relay(call: grpc.aio.UnaryStreamCall, heartbeat: float) -> AsyncIterator[bytes]:
-    """Relay the gRPC stream as SSE with heartbeats until it ends; the client leaving cancels it."""
-    reading: asyncio.Future | None = None
-    try:
-        while True:
-            if reading is None:
-                reading = asyncio.ensure_future(call.read())
-                reading.add_done_callback(_retrieve)
-            done, _ = await asyncio.wait({reading}, timeout=heartbeat)
-            if not done:
-                yield b": heartbeat\n\n"
-                continue
-            try:
-                message = reading.result()
-            except grpc.aio.AioRpcError as exc:
-                # Time is up or planning is going away: the client resumes with Last-Event-ID.
-                if exc.code() not in (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED):
-                    log.warning("progress stream ended: %s %s", exc.code().name, exc.details())
-                return
-            reading = None
-            if message is grpc.aio.EOF:
-                return
-            yield progress_event(message)
-    finally:
-        call.cancel()
-        if reading is not None:
-            reading.cancel()

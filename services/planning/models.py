@@ -30,7 +30,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from services.chassis.infra_tables import add_infrastructure_tables
 
@@ -392,110 +392,99 @@ class SprintPlanningRequest(Base):
     )
 
 
-class RepositoryAnalysisRun(Base):
+class _AnalysisRun:
+    """Columns of a repository analysis run (quick and full runs keep the same record)."""
+
+    _constraint_prefix: str
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    project_id: Mapped[uuid.UUID] = _project()
+    provider: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'queued'"))
+    total_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    completed_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    failed_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    error: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("''"))
+    created_by: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = _created()
+    started_at: Mapped[datetime | None] = _when()
+    finished_at: Mapped[datetime | None] = _when()
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        prefix = cls._constraint_prefix
+        return (
+            CheckConstraint(_in("status", RUN_STATUSES), name=f"ck_{prefix}_status"),
+            CheckConstraint("completed_count + failed_count <= total_count", name=f"ck_{prefix}_counts"),
+            Index(f"ix_{prefix}_project_created", "project_id", "created_at", "id"),
+        )
+
+
+class _AnalysisItem:
+    """Columns of one repository of a run: where it is, how it went, the source holding its analysis."""
+
+    _constraint_prefix: str
+    _runs_table: str
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    project_id: Mapped[uuid.UUID] = _project()
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    location: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'queued'"))
+    summary: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("''"))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    source_id: Mapped[uuid.UUID | None] = _reference("sources.id")
+    error: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("''"))
+    error_slug: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("''"))
+    started_at: Mapped[datetime | None] = _when()
+    finished_at: Mapped[datetime | None] = _when()
+
+    @declared_attr
+    def run_id(cls) -> Mapped[uuid.UUID]:
+        return mapped_column(
+            UUID(as_uuid=True), ForeignKey(f"{cls._runs_table}.id", ondelete="CASCADE"), nullable=False
+        )
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        prefix = cls._constraint_prefix
+        return (
+            CheckConstraint(_in("status", RUN_STATUSES), name=f"ck_{prefix}_status"),
+            UniqueConstraint("run_id", "position", name=f"uq_{prefix}_run_position"),
+        )
+
+
+class RepositoryAnalysisRun(_AnalysisRun, Base):
     """A quick analysis of one or more repositories (languages, layout, dependencies, conventions)."""
 
     __tablename__ = "repository_analysis_runs"
-
-    id: Mapped[uuid.UUID] = _uuid_pk()
-    project_id: Mapped[uuid.UUID] = _project()
-    provider: Mapped[str] = mapped_column(Text, nullable=False)
-    status: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'queued'"))
-    total_count: Mapped[int] = mapped_column(Integer, nullable=False)
-    completed_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
-    failed_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
-    error: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("''"))
-    created_by: Mapped[str] = mapped_column(Text, nullable=False)
-    created_at: Mapped[datetime] = _created()
-    started_at: Mapped[datetime | None] = _when()
-    finished_at: Mapped[datetime | None] = _when()
-
-    __table_args__ = (
-        CheckConstraint(_in("status", RUN_STATUSES), name="ck_repo_runs_status"),
-        CheckConstraint("completed_count + failed_count <= total_count", name="ck_repo_runs_counts"),
-        Index("ix_repo_runs_project_created", "project_id", "created_at", "id"),
-    )
+    _constraint_prefix = "repo_runs"
 
 
-class RepositoryAnalysisItem(Base):
-    """One repository of a quick run: where it is, how it went, the source that holds its analysis."""
+class RepositoryAnalysisItem(_AnalysisItem, Base):
+    """One repository of a quick run."""
 
     __tablename__ = "repository_analysis_items"
-
-    id: Mapped[uuid.UUID] = _uuid_pk()
-    run_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("repository_analysis_runs.id", ondelete="CASCADE"), nullable=False
-    )
-    project_id: Mapped[uuid.UUID] = _project()
-    position: Mapped[int] = mapped_column(Integer, nullable=False)
-    location: Mapped[str] = mapped_column(Text, nullable=False)
-    status: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'queued'"))
-    summary: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("''"))
-    result: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    source_id: Mapped[uuid.UUID | None] = _reference("sources.id")
-    error: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("''"))
-    error_slug: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("''"))
-    started_at: Mapped[datetime | None] = _when()
-    finished_at: Mapped[datetime | None] = _when()
-
-    __table_args__ = (
-        CheckConstraint(_in("status", RUN_STATUSES), name="ck_repo_items_status"),
-        UniqueConstraint("run_id", "position", name="uq_repo_items_run_position"),
-    )
+    _constraint_prefix = "repo_items"
+    _runs_table = "repository_analysis_runs"
 
 
-class RepositoryFullAnalysisRun(Base):
+class RepositoryFullAnalysisRun(_AnalysisRun, Base):
     """A full (file-level) analysis of one or more repositories: entry points, API surface, history."""
 
     __tablename__ = "repository_full_analysis_runs"
-
-    id: Mapped[uuid.UUID] = _uuid_pk()
-    project_id: Mapped[uuid.UUID] = _project()
-    provider: Mapped[str] = mapped_column(Text, nullable=False)
-    status: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'queued'"))
-    total_count: Mapped[int] = mapped_column(Integer, nullable=False)
-    completed_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
-    failed_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
-    error: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("''"))
-    created_by: Mapped[str] = mapped_column(Text, nullable=False)
-    created_at: Mapped[datetime] = _created()
-    started_at: Mapped[datetime | None] = _when()
-    finished_at: Mapped[datetime | None] = _when()
-
-    __table_args__ = (
-        CheckConstraint(_in("status", RUN_STATUSES), name="ck_repo_full_runs_status"),
-        CheckConstraint("completed_count + failed_count <= total_count", name="ck_repo_full_runs_counts"),
-        Index("ix_repo_full_runs_project_created", "project_id", "created_at", "id"),
-    )
+    _constraint_prefix = "repo_full_runs"
 
 
-class RepositoryFullAnalysisItem(Base):
+class RepositoryFullAnalysisItem(_AnalysisItem, Base):
     """One repository of a full run, with how many files were read and sources written."""
 
     __tablename__ = "repository_full_analysis_items"
+    _constraint_prefix = "repo_full_items"
+    _runs_table = "repository_full_analysis_runs"
 
-    id: Mapped[uuid.UUID] = _uuid_pk()
-    run_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("repository_full_analysis_runs.id", ondelete="CASCADE"), nullable=False
-    )
-    project_id: Mapped[uuid.UUID] = _project()
-    position: Mapped[int] = mapped_column(Integer, nullable=False)
-    location: Mapped[str] = mapped_column(Text, nullable=False)
-    status: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'queued'"))
-    summary: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("''"))
-    result: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     file_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     source_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
-    source_id: Mapped[uuid.UUID | None] = _reference("sources.id")
-    error: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("''"))
-    error_slug: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("''"))
-    started_at: Mapped[datetime | None] = _when()
-    finished_at: Mapped[datetime | None] = _when()
-
-    __table_args__ = (
-        CheckConstraint(_in("status", RUN_STATUSES), name="ck_repo_full_items_status"),
-        UniqueConstraint("run_id", "position", name="uq_repo_full_items_run_position"),
-    )
 
 
 class RunProgress(Base):

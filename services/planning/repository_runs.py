@@ -53,8 +53,8 @@ from services.planning import analysis_run_repository as repository
 from services.planning import repository_analysis, run_progress, source_content, source_repository
 from services.planning.analysis_run_repository import TABLES, Item, Run, depth_of
 from services.planning.insights import parse_id
-from services.planning.models import RUN_STATUSES, Source
-from services.planning.sources import INLINE_TEXT_BYTES
+from services.planning.models import RUN_STATUSES
+from services.planning.sources import source_event
 from services.planning.tasks import project_uuid
 
 log = logging.getLogger(__name__)
@@ -194,40 +194,6 @@ def _changed(run: Run, action: str, source_ids: Sequence[uuid.UUID] = (), change
     )
 
 
-def _source_added(source: Source) -> Event:
-    """``planning.source.added.v1`` for an analysis kept as a source, with its text when it fits."""
-    inline = len(source.content.encode()) <= INLINE_TEXT_BYTES
-    return Event(
-        entity_type="source",
-        action="added",
-        entity_id=str(source.id),
-        project_id=source.project_id,
-        payload=events_pb2.SourceChanged(
-            project_id=str(source.project_id),
-            source_id=str(source.id),
-            type=source.type,
-            format=source.format,
-            title=source.title,
-            content_type=source.content_type,
-            content_hash=source.content_hash,
-            version=source.version,
-            text=source.content if inline else "",
-            text_complete=inline,
-            size_bytes=source.size_bytes,
-        ),
-        snapshot={
-            "title": source.title,
-            "type": source.type,
-            "format": source.format,
-            "content_type": source.content_type,
-            "content_hash": source.content_hash,
-            "filename": source.filename,
-            "size_bytes": source.size_bytes,
-            "version": source.version,
-        },
-    )
-
-
 # --- starting and reading --------------------------------------------------------------------
 
 
@@ -357,7 +323,7 @@ async def keep_as_source(uow: UnitOfWork, run: Run, item: Item, markdown: str, n
         existing = await source_repository.source_by_hash(uow, run.project_id, content_hash)
         assert existing is not None
         return existing.id
-    uow.emit(_source_added(source))
+    uow.emit(source_event(source, "added", source.content))
     return source.id
 
 

@@ -152,7 +152,7 @@ def _snapshot(source: Source) -> dict[str, Any]:
     }
 
 
-def _changed(source: Source, action: str, text: str = "", changes: dict[str, Any] | None = None) -> Event:
+def source_event(source: Source, action: str, text: str = "", changes: dict[str, Any] | None = None) -> Event:
     """``planning.source.<action>.v1`` carrying SourceChanged, with the text when it fits."""
     inline = bool(text) and len(text.encode()) <= INLINE_TEXT_BYTES
     return Event(
@@ -214,7 +214,7 @@ async def create_source(
         existing = await repository.source_by_hash(uow, project, read.content_hash)
         assert existing is not None
         return existing, False
-    uow.emit(_changed(source, "added", read.text))
+    uow.emit(source_event(source, "added", read.text))
     return source, True
 
 
@@ -255,7 +255,7 @@ async def replace_content(
     source.updated_at = datetime.now(UTC)
     if not await repository.save_source(uow, source):  # taken by a concurrent call
         raise Conflict("another source of this project already holds this content", slug="source-content-exists")
-    uow.emit(_changed(source, "updated", read.text, changes))
+    uow.emit(source_event(source, "updated", read.text, changes))
     return source, True
 
 
@@ -264,7 +264,7 @@ async def delete_source(uow: UnitOfWork, project_id: str, source_id: str) -> tup
     require(context.principal.get(), project_id, Action.MANAGE_SOURCES)
     source = await _source(uow, project_id, source_id, content=False, lock=True)
     detached = await repository.delete_source(uow, source.id)
-    uow.emit(_changed(source, "deleted"))
+    uow.emit(source_event(source, "deleted"))
     for insight in detached:
         uow.emit(insight_rules.changed_event(insight, "updated", {"source_id": {"from": source.id, "to": None}}))
     return source.id, len(detached)

@@ -163,14 +163,14 @@ def _skills(member: MemberInput) -> dict[str, int] | None:
         return None
     levels: dict[str, int] = {}
     for raw, level in member.skills.items():
-        name = raw.strip().lower()
+        name = tasks.skill_name(raw)
         if not name or len(name) > MAX_SKILL or not isinstance(level, int) or not 1 <= level <= 5:
             raise InvalidArgument(
                 f"member {member.id}: skills map a name to a level from 1 to 5", slug="invalid-member", field="members"
             )
         levels[name] = level
     for raw in member.skill_names:
-        name = raw.strip().lower()
+        name = tasks.skill_name(raw)
         if not name or len(name) > MAX_SKILL:
             raise InvalidArgument(f"member {member.id}: a skill name is empty or too long", slug="invalid-member")
         levels.setdefault(name, sprint_planner.LISTED_SKILL_LEVEL)
@@ -269,7 +269,7 @@ def merge_members(roster: Sequence[Any] | None, inline: Sequence[Mapping[str, An
         members[str(entry.id)] = {
             "id": str(entry.id),
             "name": entry.name,
-            "skills": {k.strip().lower(): int(v) for k, v in entry.skills.items() if 1 <= v <= 5},
+            "skills": {tasks.skill_name(k): int(v) for k, v in entry.skills.items() if 1 <= v <= 5},
             "capacity_hours_per_sprint": float(entry.capacity_hours_per_sprint),
             "current_load_hours": float(entry.current_load_hours),
         }
@@ -300,7 +300,7 @@ def _task_snapshot(task: Any, score: float | None) -> dict[str, Any]:
         "title": task.title,
         "priority": task.priority,
         "estimated_hours": hours_text(task.estimated_hours) or None,
-        "required_skills": [str(s).strip().lower() for s in task.required_skills or [] if str(s).strip()],
+        "required_skills": [tasks.skill_name(str(s)) for s in task.required_skills or [] if str(s).strip()],
         "priority_score": score if score is not None and math.isfinite(score) else None,
         "assignee_id": str(task.assignee_id) if task.assignee_id else None,
         "feature_id": str(task.feature_id) if task.feature_id else None,

@@ -34,6 +34,7 @@ a call that changes nothing emits nothing. Functions here only flush; the edge c
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -158,11 +159,16 @@ def _items(values: Iterable[str], field_name: str) -> list[str]:
     return items
 
 
+def skill_name(value: str) -> str:
+    """How planning compares skills: NFC, single spaces, lower case (as team stores its roster's)."""
+    return " ".join(unicodedata.normalize("NFC", value).split()).lower()
+
+
 def _skills(values: Iterable[str]) -> list[str]:
-    """Lowercase, space-collapsed, duplicates dropped (first kept)."""
+    """Skill names (see :func:`skill_name`), duplicates dropped (first kept)."""
     skills: list[str] = []
     for raw in values:
-        skill = " ".join(clean_text(raw, "required_skills", limit=MAX_SKILL, required=True).lower().split())
+        skill = skill_name(clean_text(raw, "required_skills", limit=MAX_SKILL, required=True))
         if skill not in skills:
             skills.append(skill)
     if len(skills) > MAX_SKILLS:
