@@ -371,6 +371,89 @@ def _job(verb: str) -> Template:
     return sentence
 
 
+# --- planning and team ----------------------------------------------------------------------
+
+
+def _task_name(f: Facts) -> str:
+    """``AIR-42 “Fix login”`` (key and title as far as known)."""
+    key = f.value("key") or f.value("task_key")
+    title = _quoted(f.value("title"))
+    return " ".join(part for part in (str(key) if key else "a task", title) if part)
+
+
+def _task_created(f: Facts, who: str, names: Names) -> str:
+    return f"{who} created {_task_name(f)}"
+
+
+def _task_status(f: Facts, who: str, names: Names) -> str:
+    moved = f.change("status")
+    status = moved[1] if moved else f.value("status")
+    return f"{who} moved {_task_name(f)} to {_words(status or 'a new status')}"
+
+
+def _task_updated(f: Facts, who: str, names: Names) -> str:
+    fields = _listed(sorted(_words(k) for k in f.changes)) if f.changes else ""
+    return f"{who} changed {_task_name(f)}" + (f" ({fields})" if fields else "")
+
+
+def _task_deleted(f: Facts, who: str, names: Names) -> str:
+    return f"{who} deleted {_task_name(f)}"
+
+
+def _entity(name: str, verb: str, key: str = "title") -> Template:
+    def sentence(f: Facts, who: str, names: Names) -> str:
+        return f"{who} {verb} {_titled(name, f.value(key))}"
+
+    return sentence
+
+
+def _feature_status(f: Facts, who: str, names: Names) -> str:
+    moved = f.change("status")
+    status = moved[1] if moved else f.value("status")
+    return f"{who} moved {_titled('feature', f.value('title'))} to {_words(status or 'a new status')}"
+
+
+def _sprint_completed(f: Facts, who: str, names: Names) -> str:
+    sprint = _titled("sprint", f.value("name"))
+    done, committed = f.value("completed_hours"), f.value("committed_hours")
+    if done is None or committed is None:
+        return f"{who} completed {sprint}"
+    return f"{who} completed {sprint}: {done} of {committed} committed hours done"
+
+
+def _pull_request(verb: str) -> Template:
+    def sentence(f: Facts, who: str, names: Names) -> str:
+        repo, number = f.value("repo_full_name"), f.value("pr_number")
+        pr = f"pull request {repo}#{number}" if repo and number else "a pull request"
+        key = f.value("task_key")
+        target = f" to {key}" if verb == "linked" and key else f" from {key}" if key else ""
+        if verb == "updated" and f.value("pr_state"):
+            return f"{pr} is now {_words(f.value('pr_state'))}" + (f" ({key})" if key else "")
+        return f"{who} {verb} {pr}{target}"
+
+    return sentence
+
+
+def _team_member(verb: str) -> Template:
+    def sentence(f: Facts, who: str, names: Names) -> str:
+        name, role = f.value("name"), f.value("role")
+        person = (str(name) + (f" ({role})" if role else "")) if name else "a team member"
+        where = {"added": " to the team", "removed": " from the team", "updated": ""}[verb]
+        return f"{who} {verb} {person}{where}"
+
+    return sentence
+
+
+def _run(noun: str, verb: str) -> Template:
+    def sentence(f: Facts, who: str, names: Names) -> str:
+        if verb == "requested":
+            return f"{who} asked for {_a(noun)}"
+        article = _a(noun)
+        return f"{article[0].upper()}{article[1:]} {verb}"
+
+    return sentence
+
+
 TEMPLATES: dict[tuple[str, str], Template] = {
     # identity
     ("user", "signed_up"): _signed_up,
@@ -397,4 +480,37 @@ TEMPLATES: dict[tuple[str, str], Template] = {
     ("job", "enqueued"): _job("queued"),
     ("job", "retried"): _job("retried"),
     ("job", "dead"): _job("dead"),
+    # planning
+    ("source", "added"): _entity("source", "added"),
+    ("source", "updated"): _entity("source", "replaced the content of"),
+    ("source", "deleted"): _entity("source", "deleted"),
+    ("insight", "created"): _entity("insight", "recorded"),
+    ("insight", "updated"): _entity("insight", "updated"),
+    ("feature", "created"): _entity("feature", "proposed"),
+    ("feature", "updated"): _entity("feature", "changed"),
+    ("feature", "status_changed"): _feature_status,
+    ("feature", "shipped"): _entity("feature", "shipped"),
+    ("feature", "deleted"): _entity("feature", "deleted"),
+    ("task", "created"): _task_created,
+    ("task", "updated"): _task_updated,
+    ("task", "status_changed"): _task_status,
+    ("task", "deleted"): _task_deleted,
+    ("pull_request", "linked"): _pull_request("linked"),
+    ("pull_request", "updated"): _pull_request("updated"),
+    ("pull_request", "unlinked"): _pull_request("unlinked"),
+    ("sprint", "created"): _entity("sprint", "created", "name"),
+    ("sprint", "updated"): _entity("sprint", "changed", "name"),
+    ("sprint", "started"): _entity("sprint", "started", "name"),
+    ("sprint", "completed"): _sprint_completed,
+    ("sprint_plan", "requested"): _run("sprint plan", "requested"),
+    ("sprint_plan", "completed"): _run("sprint plan", "is ready"),
+    ("sprint_plan", "failed"): _run("sprint plan", "failed"),
+    ("sprint_plan", "applied"): _entity("sprint plan", "applied", "name"),
+    ("repository_analysis", "requested"): _run("repository analysis", "requested"),
+    ("repository_analysis", "completed"): _run("repository analysis", "finished"),
+    ("repository_analysis", "failed"): _run("repository analysis", "failed"),
+    # team
+    ("team_member", "added"): _team_member("added"),
+    ("team_member", "updated"): _team_member("updated"),
+    ("team_member", "removed"): _team_member("removed"),
 }

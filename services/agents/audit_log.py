@@ -15,7 +15,10 @@ from typing import Any
 import orjson
 from google.protobuf.json_format import MessageToDict
 
-import aira.agents.v1.events_pb2  # noqa: F401 - agents' own payloads, readable by the feed
+# Payload types the feed can read (decision 0005: contracts only, never another domain's code).
+import aira.agents.v1.events_pb2
+import aira.planning.v1.events_pb2
+import aira.team.v1.events_pb2  # noqa: F401
 from aira.common.v1 import events_pb2
 from services.agents import activity, audit_repository, error_log, known_people, repository
 from services.agents.models import ActivityEntry, AuditEvent

@@ -91,10 +91,15 @@ class UnitOfWork:
     async def copy(self, table: Table, columns: Sequence[str], records: Sequence[Sequence[Any]]) -> None:
         """Insert many rows with PostgreSQL's COPY, inside this transaction (columns left out take
         their defaults). Far cheaper than an INSERT per row or a long VALUES list, for bulk writes."""
-        if records:
+        if not records:
+            return
+        try:
             await (await self._driver()).copy_records_to_table(
                 table.name, schema_name=table.schema, columns=list(columns), records=records
             )
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            # Callers handle constraint violations as SQLAlchemy's, whichever path wrote the rows.
+            raise IntegrityError(f"COPY {table.schema}.{table.name}", None, exc) from exc
 
     async def _driver(self) -> asyncpg.Connection:
         """The asyncpg connection under the session, with pending ORM changes flushed to it."""

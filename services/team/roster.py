@@ -7,7 +7,7 @@ admins, product managers), not ``manage_members``, which governs access to the p
 A roster entry is not an account: a person on the roster may have no Aira login (``user_id`` is
 then empty), and an AI agent never has one.
 
-Changes raise ``team.member.added.v1`` / ``.updated.v1`` / ``.removed.v1`` carrying
+Changes raise ``team.team_member.added.v1`` / ``.updated.v1`` / ``.removed.v1`` carrying
 :class:`TeamMemberChanged`, the member's snapshot and, for updates, what changed. Removal is
 soft: tasks keep naming their former assignee and :func:`get_member` still finds them, but lists
 leave them out unless asked.
@@ -248,9 +248,9 @@ def _snapshot(member: TeamMember) -> dict[str, Any]:
 def _changed(
     member: TeamMember, action: str, *, fields: Iterable[str] = (), changes: Mapping[str, Any] | None = None
 ) -> Event:
-    """``team.member.<action>.v1`` carrying TeamMemberChanged."""
+    """``team.team_member.<action>.v1`` carrying TeamMemberChanged."""
     return Event(
-        entity_type="member",
+        entity_type="team_member",
         action=action,
         entity_id=str(member.id),
         project_id=member.project_id,
@@ -350,7 +350,7 @@ async def list_members(
 
 
 async def add_member(uow: UnitOfWork, project_id: str, new: NewMember) -> TeamMember:
-    """Put a person or an AI agent on the roster (``plan``); ``team.member.added.v1``."""
+    """Put a person or an AI agent on the roster (``plan``); ``team.team_member.added.v1``."""
     project, principal = _staffing(project_id)
     member_type = _member_type(new.member_type)
     user_id = _optional_id(new.user_id, "user_id")
@@ -386,7 +386,7 @@ async def add_member(uow: UnitOfWork, project_id: str, new: NewMember) -> TeamMe
 
 
 async def update_member(uow: UnitOfWork, project_id: str, member_id: str, changes: Mapping[str, Any]) -> TeamMember:
-    """Change a current member's details (``plan``); ``team.member.updated.v1`` when anything changed.
+    """Change a current member's details (``plan``); ``team.team_member.updated.v1`` when anything changed.
 
     ``changes`` holds only the fields the caller set (see UPDATABLE); ``skills`` replaces them all.
     """
@@ -408,7 +408,7 @@ async def update_member(uow: UnitOfWork, project_id: str, member_id: str, change
 
 
 async def remove_member(uow: UnitOfWork, project_id: str, member_id: str) -> TeamMember:
-    """Take a member off the roster (``plan``; soft, and idempotent); ``team.member.removed.v1`` once."""
+    """Take a member off the roster (``plan``; soft, and idempotent); ``team.team_member.removed.v1`` once."""
     project, _ = _staffing(project_id)
     member = await _existing(uow, project, member_id, lock=True)
     if member.removed_at is None:

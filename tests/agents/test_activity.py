@@ -150,6 +150,116 @@ def test_agents_own_events_read_from_their_payloads() -> None:
     assert said("job", "enqueued", payload={"job_type": "heartbeat"}) == "Ada queued the job “heartbeat”"
 
 
+@pytest.mark.parametrize(
+    ("entity_type", "action", "facts", "sentence"),
+    [
+        (
+            "source",
+            "added",
+            {"snapshot": {"title": "Q3 interviews", "type": "docx"}},
+            "Ada added the source “Q3 interviews”",
+        ),
+        ("source", "updated", {"snapshot": {"title": "Roadmap"}}, "Ada replaced the content of the source “Roadmap”"),
+        (
+            "insight",
+            "created",
+            {"snapshot": {"title": "SSO is a blocker"}},
+            "Ada recorded the insight “SSO is a blocker”",
+        ),
+        (
+            "feature",
+            "created",
+            {"snapshot": {"title": "Support SSO login"}},
+            "Ada proposed the feature “Support SSO login”",
+        ),
+        (
+            "feature",
+            "status_changed",
+            {
+                "snapshot": {"title": "Support SSO login"},
+                "changes": {"status": {"from": "planned", "to": "in_progress"}},
+            },
+            "Ada moved the feature “Support SSO login” to in progress",
+        ),
+        ("feature", "shipped", {"snapshot": {"title": "CSV export"}}, "Ada shipped the feature “CSV export”"),
+        ("task", "created", {"snapshot": {"key": "AIR-42", "title": "Add SAML"}}, "Ada created AIR-42 “Add SAML”"),
+        (
+            "task",
+            "status_changed",
+            {
+                "snapshot": {"key": "AIR-42", "title": "Add SAML"},
+                "changes": {"status": {"from": "todo", "to": "review"}},
+            },
+            "Ada moved AIR-42 “Add SAML” to review",
+        ),
+        (
+            "task",
+            "updated",
+            {"snapshot": {"key": "AIR-7"}, "changes": {"priority": {"from": "low", "to": "high"}, "due_date": {}}},
+            "Ada changed AIR-7 (due date and priority)",
+        ),
+        (
+            "pull_request",
+            "linked",
+            {"snapshot": {"repo_full_name": "acme/app", "pr_number": 12}, "payload": {"task_key": "AIR-42"}},
+            "Ada linked pull request acme/app#12 to AIR-42",
+        ),
+        (
+            "pull_request",
+            "updated",
+            {
+                "snapshot": {"repo_full_name": "acme/app", "pr_number": 12, "pr_state": "merged"},
+                "payload": {"task_key": "AIR-42"},
+            },
+            "pull request acme/app#12 is now merged (AIR-42)",
+        ),
+        ("sprint", "started", {"snapshot": {"name": "Sprint 3"}}, "Ada started the sprint “Sprint 3”"),
+        (
+            "sprint",
+            "completed",
+            {"snapshot": {"name": "Sprint 3", "committed_hours": "40.00", "completed_hours": "32.50"}},
+            "Ada completed the sprint “Sprint 3”: 32.50 of 40.00 committed hours done",
+        ),
+        ("sprint_plan", "requested", {}, "Ada asked for a sprint plan"),
+        ("sprint_plan", "completed", {}, "A sprint plan is ready"),
+        ("repository_analysis", "failed", {}, "A repository analysis failed"),
+        (
+            "team_member",
+            "added",
+            {"snapshot": {"name": "Dana", "role": "backend engineer"}},
+            "Ada added Dana (backend engineer) to the team",
+        ),
+        ("team_member", "removed", {"snapshot": {"name": "Bot"}}, "Ada removed Bot from the team"),
+    ],
+)
+def test_planning_and_team_events(entity_type: str, action: str, facts: dict, sentence: str) -> None:
+    assert said(entity_type, action, **facts) == sentence
+
+
+@pytest.mark.parametrize(
+    ("entity_type", "action"),
+    [
+        (e, a)
+        for e, actions in {
+            "source": ("added", "updated", "deleted"),
+            "insight": ("created", "updated"),
+            "feature": ("created", "updated", "status_changed", "shipped", "deleted"),
+            "task": ("created", "updated", "status_changed", "deleted"),
+            "pull_request": ("linked", "updated", "unlinked"),
+            "sprint": ("created", "updated", "started", "completed"),
+            "sprint_plan": ("requested", "completed", "failed", "applied"),
+            "repository_analysis": ("requested", "completed", "failed"),
+            "team_member": ("added", "updated", "removed"),
+        }.items()
+        for a in actions
+    ],
+)
+def test_planning_and_team_events_read_well_without_a_snapshot(entity_type: str, action: str) -> None:
+    sentence = said(entity_type, action)
+    assert sentence and "None" not in sentence and "  " not in sentence
+    assert "e-1" not in sentence, "a worded event never falls back to the raw id"
+
+
 def test_unknown_events_read_generically() -> None:
     facts = Facts("sprint_plan", "rolled_back", "s-9", "service", "planning")
     sentence = describe(facts, {})

@@ -95,10 +95,10 @@ async def test_a_product_manager_staffs_the_team_and_everyone_reads_it(api, smtp
 
     events = await team_events(api, owner, pid, 4)
     assert [(e["event_type"], e["entity_id"]) for e in events] == [
-        ("team.member.added.v1", ada["id"]),
-        ("team.member.added.v1", bot_id),
-        ("team.member.updated.v1", ada["id"]),
-        ("team.member.removed.v1", bot_id),
+        ("team.team_member.added.v1", ada["id"]),
+        ("team.team_member.added.v1", bot_id),
+        ("team.team_member.updated.v1", ada["id"]),
+        ("team.team_member.removed.v1", bot_id),
     ]
     assert events[0]["actor"] == {"type": "user", "id": pm["user"]["id"]}
     assert events[2]["changes"]["capacity_hours_per_sprint"] == {"from": "60.00", "to": "40.00"}

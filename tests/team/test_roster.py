@@ -141,10 +141,10 @@ async def test_a_product_manager_staffs_the_team_and_every_member_reads_it(stub,
 
     events = await outbox(engine, project)
     assert [e.type for e in events] == [
-        "team.member.added.v1",
-        "team.member.added.v1",
-        "team.member.updated.v1",
-        "team.member.removed.v1",
+        "team.team_member.added.v1",
+        "team.team_member.added.v1",
+        "team.team_member.updated.v1",
+        "team.team_member.removed.v1",
     ]
     added = unpack(events[0], team_events_pb2.TeamMemberChanged)
     assert (added.member_id, added.name, added.capacity_hours_per_sprint, dict(added.skills)) == (
@@ -153,7 +153,7 @@ async def test_a_product_manager_staffs_the_team_and_every_member_reads_it(stub,
         "60.00",
         {"python": 5, "machine learning": 3},
     )
-    assert events[0].entity_type == "member" and events[0].entity_id == ada.id and events[0].actor.type == "user"
+    assert events[0].entity_type == "team_member" and events[0].entity_id == ada.id and events[0].actor.type == "user"
     change = unpack(events[2], team_events_pb2.TeamMemberChanged)
     assert list(change.fields) == ["capacity_hours_per_sprint", "skills"]
     assert orjson.loads(events[2].changes_json) == {
@@ -220,7 +220,7 @@ async def test_an_update_with_bad_input_changes_nothing(stub, project, pm, engin
             slug,
         )
     assert await stub.GetMember(roster_pb2.MemberRef(project_id=project, member_id=ada.id), metadata=pm) == ada
-    assert [e.type for e in await outbox(engine, project)] == ["team.member.added.v1"]
+    assert [e.type for e in await outbox(engine, project)] == ["team.team_member.added.v1"]
     cleared = await stub.UpdateMember(
         roster_pb2.UpdateMemberRequest(project_id=project, member_id=ada.id, set_skills=True), metadata=pm
     )
