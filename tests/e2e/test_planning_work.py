@@ -107,6 +107,7 @@ async def test_features_are_scored_moved_generated_and_broken_down(api, smtp) ->
     linked = await api.put(f"{one}/insights", json={"insight_ids": insights[:1]}, headers=bearer(pm))
     assert linked.json()["insight_ids"] == insights[:1]
 
+    await planning_events(api, owner, pid, "planning.feature.status_changed", 1)
     events = await planning_events(api, owner, pid, "planning.feature.", 2 + len(proposals))
     assert {"planning.feature.created.v1", "planning.feature.status_changed.v1"} <= {e["event_type"] for e in events}
 
@@ -170,8 +171,8 @@ async def test_tasks_have_keys_a_status_machine_and_roles(api, smtp, system) -> 
     deleted = await api.delete(f"{tasks}/AMA-2", headers=bearer(pm))
     assert deleted.status_code == 204
     assert_problem(await api.get(f"{tasks}/AMA-2", headers=bearer(pm)), 404, "task-not-found")
-    events = await planning_events(api, owner, pid, "planning.task.", 6)
-    kinds = {e["event_type"] for e in events}
+    await planning_events(api, owner, pid, "planning.task.deleted", 1)  # the last one raised
+    kinds = {e["event_type"] for e in await planning_events(api, owner, pid, "planning.task.", 6)}
     assert {"planning.task.created.v1", "planning.task.status_changed.v1", "planning.task.deleted.v1"} <= kinds
 
 
@@ -228,6 +229,7 @@ async def test_a_merged_pull_request_completes_its_task_and_ships_the_feature(ap
     events = await planning_events(api, owner, pid, "planning.", 1)
     kinds = {e["event_type"] for e in await planning_events(api, owner, pid, "planning.feature.shipped", 1)}
     assert kinds == {"planning.feature.shipped.v1"} and events
+    await planning_events(api, owner, pid, "planning.pull_request.unlinked", 1)  # the last one raised
     pull_events = await planning_events(api, owner, pid, "planning.pull_request.", 4)
     assert {e["event_type"] for e in pull_events} == {
         "planning.pull_request.linked.v1",
