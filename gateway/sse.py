@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import grpc
+import orjson
+from fastapi import Header
 from fastapi.responses import StreamingResponse
 
 from gateway.problems import ApiProblem
@@ -16,15 +18,30 @@ from gateway.problems import ApiProblem
 log = logging.getLogger(__name__)
 
 SSE_MEDIA_TYPE = "text/event-stream"
-MAX_SEQUENCE = 2**63 - 1
+# The largest sequence each contract carries: audit events are int64, run progress steps int32.
+INT64_MAX = 2**63 - 1
+INT32_MAX = 2**31 - 1
+
+LastEventId = Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)]
 
 
-def resume_after(last_event_id: str | None, after: int) -> int:
-    """Where a stream starts: after ``Last-Event-ID`` when the client sent one, else ``after``."""
+def responses(description: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of an SSE route: a 200 of ``text/event-stream``."""
+    return {200: {"content": {SSE_MEDIA_TYPE: {}}, "description": description}}
+
+
+def frame(sequence: int, event: str, data: Any) -> bytes:
+    """One SSE message: ``sequence`` as its id, ``event`` as its name, ``data`` as JSON."""
+    return b"id: %d\nevent: %s\ndata: %s\n\n" % (sequence, event.encode(), orjson.dumps(data))
+
+
+def resume_after(last_event_id: str | None, after: int, *, most: int = INT64_MAX) -> int:
+    """Where a stream starts: after ``Last-Event-ID`` when the client sent one, else ``after``;
+    422 for an id that is not a sequence number up to ``most``."""
     if last_event_id is None or not last_event_id.strip():
         return after
     value = last_event_id.strip()
-    if not value.isdigit() or int(value) > MAX_SEQUENCE:
+    if not value.isdigit() or int(value) > most:
         raise ApiProblem(422, "invalid-last-event-id", "Last-Event-ID must be a sequence number this stream sent")
     return int(value)
 

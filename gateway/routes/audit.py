@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import orjson
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from aira.agents.v1 import audit_pb2
@@ -17,7 +16,6 @@ from gateway.auth import Caller
 from gateway.deps import CallerDep, GatewayState, State, project_id_of, project_metadata
 from gateway.problems import ApiProblem
 from gateway.schemas import ActivityPage, ErrorPage, EventOut, EventPage, from_proto, page_of
-from gateway.sse import SSE_MEDIA_TYPE, resume_after
 
 router = APIRouter(tags=["audit"])
 
@@ -69,17 +67,17 @@ async def list_events(
         "(every 15 seconds by default). The stream ends after a while (`sse_max_seconds`); "
         "reconnect with `Last-Event-ID` to carry on exactly where it stopped."
     ),
-    responses={200: {"content": {SSE_MEDIA_TYPE: {}}, "description": "An endless stream of events"}},
+    responses=sse.responses("An endless stream of events"),
 )
 async def stream_events(
     project_id: str,
     who: CallerDep,
     gateway: State,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
+    last_event_id: sse.LastEventId = None,
     after: Annotated[int, Query(ge=0, description="Start after this sequence (Last-Event-ID wins)")] = 0,
 ) -> StreamingResponse:
     project_id = project_id_of(project_id)
-    after = resume_after(last_event_id, after)
+    after = sse.resume_after(last_event_id, after)
     metadata = await project_metadata(gateway, who, project_id)  # 404 for non-members, before any byte
     call = gateway.clients.audit_log.WatchEvents(
         audit_pb2.WatchEventsRequest(project_id=project_id, after_sequence=after),
@@ -92,7 +90,7 @@ async def stream_events(
 def sse_event(event: audit_pb2.AuditEvent) -> bytes:
     """One event in SSE framing: its sequence as id, its type as event name, its JSON as data."""
     data = EventOut.model_validate(from_proto(event)).model_dump(mode="json")
-    return b"id: %d\nevent: %s\ndata: %s\n\n" % (event.sequence, event.event_type.encode(), orjson.dumps(data))
+    return sse.frame(event.sequence, event.event_type, data)
 
 
 @router.get(

@@ -16,16 +16,16 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from aira.common.v1 import types_pb2
 from aira.planning.v1 import repository_pb2
+from gateway import sse
 from gateway.deps import CallerDep, IdempotencyDep, State, project_id_of, project_metadata
-from gateway.routes.sprints import SSE_DESCRIPTION, progress_stream
+from gateway.routes.sprints import SSE_DESCRIPTION, SSE_RESPONSES, ProgressAfter, progress_stream
 from gateway.schemas import StrictBody, from_proto
-from gateway.sse import SSE_MEDIA_TYPE
 
 router = APIRouter(prefix="/v1/projects", tags=["repository analyses"])
 
@@ -161,14 +161,14 @@ async def get_analysis(project_id: str, analysis_id: str, who: CallerDep, gatewa
     response_class=StreamingResponse,
     summary="A repository analysis' progress as it happens (Server-Sent Events)",
     description=SSE_DESCRIPTION,
-    responses={200: {"content": {SSE_MEDIA_TYPE: {}}, "description": "The run's progress steps"}},
+    responses=SSE_RESPONSES,
 )
 async def analysis_events(
     project_id: str,
     analysis_id: str,
     who: CallerDep,
     gateway: State,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
-    after: Annotated[int, Query(ge=0, le=2**31 - 1, description="Start after this sequence (Last-Event-ID wins)")] = 0,
+    last_event_id: sse.LastEventId = None,
+    after: ProgressAfter = 0,
 ) -> StreamingResponse:
     return await progress_stream(gateway, who, project_id, "repository_analysis", analysis_id, last_event_id, after)

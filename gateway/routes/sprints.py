@@ -16,8 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-import orjson
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -27,7 +26,6 @@ from gateway import sse
 from gateway.auth import Caller
 from gateway.deps import CallerDep, GatewayState, IdempotencyDep, State, project_id_of, project_metadata
 from gateway.schemas import StrictBody, from_proto
-from gateway.sse import SSE_MEDIA_TYPE, resume_after
 
 router = APIRouter(prefix="/v1/projects", tags=["sprints"])
 
@@ -39,12 +37,16 @@ Cursor = Annotated[str, Query(max_length=512, description="From the previous pag
 Id = Annotated[str, Field(max_length=64)]
 When = Annotated[datetime, Field(strict=False, description="ISO 8601 date or date-time (UTC when no zone is given)")]
 HoursIn = Annotated[float, Field(strict=False, ge=0, le=10_000, allow_inf_nan=False)]
+ProgressAfter = Annotated[
+    int, Query(ge=0, le=sse.INT32_MAX, description="Start after this sequence (Last-Event-ID wins)")
+]
 SSE_DESCRIPTION = (
     "Sends the run's progress steps after `Last-Event-ID` (or `?after=`; from the start when neither "
     "is given), then each new one as it happens, and ends after the final step. `id` is the step's "
     "sequence, `event` is `progress` (the final step: `completed` or `failed`), `data` the step as JSON. "
     "A comment line is sent as a heartbeat. Reconnect with `Last-Event-ID` to carry on where it stopped."
 )
+SSE_RESPONSES = sse.responses("The run's progress steps")
 
 
 # --- bodies --------------------------------------------------------------------------------
@@ -459,15 +461,15 @@ async def get_sprint_plan(project_id: str, plan_id: str, who: CallerDep, gateway
     response_class=StreamingResponse,
     summary="A sprint plan's progress as it happens (Server-Sent Events)",
     description=SSE_DESCRIPTION,
-    responses={200: {"content": {SSE_MEDIA_TYPE: {}}, "description": "The run's progress steps"}},
+    responses=SSE_RESPONSES,
 )
 async def sprint_plan_events(
     project_id: str,
     plan_id: str,
     who: CallerDep,
     gateway: State,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
-    after: Annotated[int, Query(ge=0, le=2**31 - 1, description="Start after this sequence (Last-Event-ID wins)")] = 0,
+    last_event_id: sse.LastEventId = None,
+    after: ProgressAfter = 0,
 ) -> StreamingResponse:
     return await progress_stream(gateway, who, project_id, "sprint_plan", plan_id, last_event_id, after)
 
@@ -516,7 +518,7 @@ async def progress_stream(
     """The SSE response relaying ``Runs.WatchProgress`` of one run; refusals (404, 403) come as
     problems before any byte of the stream."""
     project_id = project_id_of(project_id)
-    after = resume_after(last_event_id, after)
+    after = sse.resume_after(last_event_id, after, most=sse.INT32_MAX)
     metadata = await project_metadata(gateway, who, project_id)
     call = gateway.clients.runs.WatchProgress(
         runs_pb2.WatchProgressRequest(project_id=project_id, run_type=run_type, run_id=run_id, after_sequence=after),
@@ -528,6 +530,4 @@ async def progress_stream(
 
 def progress_event(step: runs_pb2.RunProgress) -> bytes:
     """One step in SSE framing: its sequence as id, ``progress`` (or the final step) as event name."""
-    data = from_proto(step)
-    name = step.step if step.final else "progress"
-    return b"id: %d\nevent: %s\ndata: %s\n\n" % (step.sequence, name.encode(), orjson.dumps(data))
+    return sse.frame(step.sequence, step.step if step.final else "progress", from_proto(step))

@@ -31,7 +31,7 @@ from services.chassis.events import connect_nats, ensure_stream, error_event
 from services.chassis.grpc_server import GrpcServer
 from services.chassis.inbox import EventConsumer, Subscription
 from services.chassis.infra_tables import InfraTables
-from services.chassis.jobs import Job, JobHandler, JobQueue, JobRunner
+from services.chassis.jobs import DeadJobHook, Job, JobHandler, JobQueue, JobRunner
 from services.chassis.keys import SecretKey
 from services.chassis.migrations import current_revision
 from services.chassis.outbox import OutboxRelay
@@ -86,6 +86,9 @@ class ServiceParts:
     servicers: Sequence[tuple[Callable[[Any, Any], None], Any, str]] = ()
     subscriptions: Sequence[Subscription] = ()
     job_handlers: Mapping[str, JobHandler] = field(default_factory=dict)
+    # What a job kind's owner does when such a job is out of attempts, in the same transaction as
+    # burying it (e.g. settle the run it served), after it is reported to the error log.
+    dead_job_hooks: Mapping[str, DeadJobHook] = field(default_factory=dict)
     background: Sequence[Callable[[asyncio.Event], Awaitable[None]]] = ()
 
 
@@ -148,6 +151,17 @@ async def report_dead_job(uow: UnitOfWork, job: Job, error: str) -> None:
             details={"kind": job.kind, "attempts": job.attempts},
         )
     )
+
+
+def _on_dead(hooks: Mapping[str, DeadJobHook]) -> DeadJobHook:
+    """Report a dead job, then let the owner of its kind react."""
+
+    async def on_dead(uow: UnitOfWork, job: Job, error: str) -> None:
+        await report_dead_job(uow, job, error)
+        if (hook := hooks.get(job.kind)) is not None:
+            await hook(uow, job, error)
+
+    return on_dead
 
 
 async def _database_ok(engine: AsyncEngine) -> bool:
@@ -261,7 +275,10 @@ async def serve(spec: ServiceSpec, settings: Settings, stop: asyncio.Event) -> N
             workers.append(consumer.run(stop))
         if parts.job_handlers:
             runner = JobRunner(
-                uow_factory=ctx.uow, queue=JobQueue.of(spec.infra), handlers=parts.job_handlers, on_dead=report_dead_job
+                uow_factory=ctx.uow,
+                queue=JobQueue.of(spec.infra),
+                handlers=parts.job_handlers,
+                on_dead=_on_dead(parts.dead_job_hooks),
             )
             workers.append(runner.run(stop))
         await server.start()

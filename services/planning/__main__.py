@@ -65,6 +65,10 @@ def build(ctx: ServiceContext) -> ServiceParts:
             sprint_plans.JOB_KIND: partial(sprint_plans.run_plan_job, progress=ctx.uow),
             repository_runs.JOB_KIND: partial(repository_runs.run_analysis_job, progress=ctx.uow),
         },
+        dead_job_hooks={
+            sprint_plans.JOB_KIND: sprint_plans.on_plan_job_dead,
+            repository_runs.JOB_KIND: repository_runs.on_analysis_job_dead,
+        },
         background=[close_peers],
     )
 

@@ -47,7 +47,7 @@ from services.chassis.errors import DomainError, InvalidArgument, NotFound
 from services.chassis.events import Event
 from services.chassis.ids import uuid7
 from services.chassis.jobs import Job, enqueue
-from services.chassis.pagination import decode_cursor, encode_cursor, page_limit
+from services.chassis.pagination import cursor_time, decode_cursor, page_limit, time_cursor
 from services.chassis.uow import UnitOfWork, UnitOfWorkFactory
 from services.planning import analysis_run_repository as repository
 from services.planning import repository_analysis, run_progress, source_content, source_repository
@@ -255,15 +255,6 @@ async def get_analysis(uow: UnitOfWork, project_id: str, analysis_id: str) -> Ru
     return RunView(run, depth_of(run), await repository.items_of(uow, run))
 
 
-def _after(position: dict[str, Any] | None) -> tuple[datetime, uuid.UUID] | None:
-    if position is None:
-        return None
-    try:
-        return datetime.fromisoformat(str(position["t"])), uuid.UUID(str(position["id"]))
-    except (KeyError, ValueError) as exc:
-        raise InvalidArgument("cursor is not valid", slug="invalid-cursor") from exc
-
-
 async def list_analyses(
     uow: UnitOfWork, project_id: str, *, limit: int, cursor: str, status: str = "", depth: str = ""
 ) -> tuple[list[RunView], str]:
@@ -275,12 +266,17 @@ async def list_analyses(
     if depth and depth not in DEPTHS:
         raise InvalidArgument("depth must be quick or full", slug="invalid-depth", field="depth")
     rows = await repository.page_runs(
-        uow, project_uuid(project_id), limit=limit + 1, after=_after(decode_cursor(cursor)), status=status, depth=depth
+        uow,
+        project_uuid(project_id),
+        limit=limit + 1,
+        after=cursor_time(decode_cursor(cursor)),
+        status=status,
+        depth=depth,
     )
     page = rows[:limit]
     next_cursor = ""
     if len(rows) > limit:
-        next_cursor = encode_cursor({"t": page[-1].created_at.isoformat(), "id": str(page[-1].id)})
+        next_cursor = time_cursor(page[-1].created_at, page[-1].id)
     return [RunView(run, depth_of(run), []) for run in page], next_cursor
 
 
@@ -420,14 +416,13 @@ async def run_analysis_job(
     settles the run as failed rather than leaving it running forever."""
     project = uuid.UUID(job.payload["project_id"])
     run_id = uuid.UUID(job.payload["run_id"])
-    try:
-        await _analyse_run(uow, project, run_id, progress, analyse or repository_analysis.analyse_repository)
-    except Exception as exc:
-        if job.attempts < job.max_attempts:
-            raise  # tried again after a backoff
-        log.exception("repository analysis %s gave up", run_id)
-        await uow.session.rollback()
-        await _finish(uow, project, run_id, gave_up=f"{type(exc).__name__}: {exc}")
+    await run_progress.fail_on_last_attempt(
+        uow,
+        job,
+        _analyse_run(uow, project, run_id, progress, analyse or repository_analysis.analyse_repository),
+        fail=lambda error: _finish(uow, project, run_id, gave_up=error),
+        name=f"repository analysis {run_id}",
+    )
 
 
 async def _analyse_run(
@@ -490,3 +485,9 @@ async def _finish(uow: UnitOfWork, project: uuid.UUID, run_id: uuid.UUID, *, gav
     )
     source_ids = [i.source_id for i in items if i.source_id is not None]
     uow.emit(_changed(run, run.status, source_ids, {"status": {"from": "running", "to": run.status}}))
+
+
+async def on_analysis_job_dead(uow: UnitOfWork, job: Job, error: str) -> None:
+    """An analysis job out of attempts (e.g. its worker died every time) settles its run as failed,
+    so the run and its progress stream end instead of staying ``running``."""
+    await _finish(uow, uuid.UUID(job.payload["project_id"]), uuid.UUID(job.payload["run_id"]), gave_up=error)

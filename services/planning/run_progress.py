@@ -8,19 +8,26 @@ on their own (:func:`record_now`), so a stream shows them while the work goes on
 :func:`follow` is what the stream serves: the steps after a sequence number, then each new one,
 polling every ``POLL_SECONDS`` — at most a few steps a second per run, so a poll is cheaper than a
 LISTEN connection — until the final step has been sent.
+
+:func:`fail_on_last_attempt` is how a run's job breaks: retried while it has attempts left, then
+the run is settled as failed (with its final step) rather than left running forever.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from services.chassis.jobs import Job
 from services.chassis.uow import UnitOfWork, UnitOfWorkFactory
 from services.planning.models import RunProgress
+
+log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.3
 BATCH = 200
@@ -98,3 +105,18 @@ async def follow(
                 return
         if len(batch) < BATCH:
             await asyncio.sleep(poll_seconds)
+
+
+async def fail_on_last_attempt(
+    uow: UnitOfWork, job: Job, work: Awaitable[None], *, fail: Callable[[str], Awaitable[None]], name: str
+) -> None:
+    """Await a run's ``work`` in its job; when it breaks, raise while the job has attempts left (it is
+    tried again after a backoff), else roll back and ``fail`` the run with the error instead."""
+    try:
+        await work
+    except Exception as exc:
+        if job.attempts < job.max_attempts:
+            raise
+        log.exception("%s gave up", name)
+        await uow.session.rollback()
+        await fail(f"{type(exc).__name__}: {exc}")

@@ -52,7 +52,7 @@ from services.chassis.errors import FailedPrecondition, InvalidArgument, NotFoun
 from services.chassis.events import Event
 from services.chassis.ids import uuid7
 from services.chassis.jobs import Job, enqueue
-from services.chassis.pagination import decode_cursor, encode_cursor, page_limit
+from services.chassis.pagination import cursor_time, decode_cursor, page_limit, time_cursor
 from services.chassis.uow import UnitOfWork, UnitOfWorkFactory
 from services.planning import projects, run_progress, sprint_planner, sprints, tasks
 from services.planning import sprint_repository as repository
@@ -394,15 +394,6 @@ async def get_plan(uow: UnitOfWork, project_id: str, plan_id: str) -> SprintPlan
     return await load(uow, project_uuid(project_id), plan_id)
 
 
-def _after(position: dict[str, Any] | None) -> tuple[datetime, uuid.UUID] | None:
-    if position is None:
-        return None
-    try:
-        return datetime.fromisoformat(str(position["t"])), uuid.UUID(str(position["id"]))
-    except (KeyError, ValueError) as exc:
-        raise InvalidArgument("cursor is not valid", slug="invalid-cursor") from exc
-
-
 async def list_plans(
     uow: UnitOfWork, project_id: str, *, limit: int, cursor: str, status: str = ""
 ) -> tuple[list[SprintPlanningRequest], str]:
@@ -412,12 +403,12 @@ async def list_plans(
     if status and status not in RUN_STATUSES:
         raise InvalidArgument(f"status must be one of {', '.join(RUN_STATUSES)}", field="status")
     rows = await repository.page_plan_requests(
-        uow, project_uuid(project_id), limit=limit + 1, after=_after(decode_cursor(cursor)), status=status
+        uow, project_uuid(project_id), limit=limit + 1, after=cursor_time(decode_cursor(cursor)), status=status
     )
     page = rows[:limit]
     next_cursor = ""
     if len(rows) > limit:
-        next_cursor = encode_cursor({"t": page[-1].created_at.isoformat(), "id": str(page[-1].id)})
+        next_cursor = time_cursor(page[-1].created_at, page[-1].id)
     return page, next_cursor
 
 
@@ -505,14 +496,13 @@ async def run_plan_job(uow: UnitOfWork, job: Job, *, progress: UnitOfWorkFactory
     job that breaks fails the request rather than leaving it running forever."""
     project = uuid.UUID(job.payload["project_id"])
     request_id = uuid.UUID(job.payload["request_id"])
-    try:
-        await _solve(uow, project, request_id, progress)
-    except Exception as exc:
-        if job.attempts < job.max_attempts:
-            raise  # tried again after a backoff
-        log.exception("sprint plan %s gave up", request_id)
-        await uow.session.rollback()
-        await _finish(uow, project, request_id, None, f"{type(exc).__name__}: {exc}")
+    await run_progress.fail_on_last_attempt(
+        uow,
+        job,
+        _solve(uow, project, request_id, progress),
+        fail=lambda error: _finish(uow, project, request_id, None, error),
+        name=f"sprint plan {request_id}",
+    )
 
 
 async def _solve(uow: UnitOfWork, project: uuid.UUID, request_id: uuid.UUID, progress: UnitOfWorkFactory) -> None:
@@ -674,3 +664,9 @@ async def apply_plan(
     await uow.session.flush()
     uow.emit(_changed(request, "applied", {"sprint_id": {"from": None, "to": target.id}, "applied_task_ids": applied}))
     return Application(request, await sprints.view(uow, target), applied, skipped, created)
+
+
+async def on_plan_job_dead(uow: UnitOfWork, job: Job, error: str) -> None:
+    """A planning job out of attempts (e.g. its worker died every time) fails its request, so the
+    request and its progress stream end instead of staying ``running``."""
+    await _finish(uow, uuid.UUID(job.payload["project_id"]), uuid.UUID(job.payload["request_id"]), None, error)

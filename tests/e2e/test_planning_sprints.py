@@ -78,6 +78,9 @@ async def test_a_sprint_plan_from_request_to_a_completed_sprint(api) -> None:
     resumed = await _all_events(api, events_path, bearer(owner) | {"Last-Event-ID": "2"})
     assert [e.id for e in resumed] == ["3", "4"]
     assert await _all_events(api, events_path, bearer(owner) | {"Last-Event-ID": "4"}) == []
+    # Progress steps are int32 on the wire: a larger id is refused, not sent on to planning.
+    too_far = await api.get(events_path, headers=bearer(owner) | {"Last-Event-ID": str(2**31)})
+    assert_problem(too_far, 422, "invalid-last-event-id")
 
     plan = (await api.get(f"{base}/sprint-plans/{requested['id']}", headers=bearer(owner))).json()
     assert plan["status"] == "completed" and plan["members"][0]["current_load_hours"] == 2

@@ -1,11 +1,12 @@
-"""What the sources and insights tests share: the stubs, principals of a project's people, and
-readers of planning's outbox and tables."""
+"""What the sources and insights tests share: the stubs, principals of a project's people (the
+``team`` fixture), and readers of planning's outbox and tables."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 
+import pytest
 from sqlalchemy import func, select
 
 from aira.common.v1 import events_pb2
@@ -32,6 +33,12 @@ class Team:
 
 def new_team(principals) -> Team:
     return Team(str(uuid.uuid4()), principals)
+
+
+@pytest.fixture
+def team(principals) -> Team:
+    """The people of a new project of the test's own."""
+    return new_team(principals)
 
 
 def text_request(team: Team, text: str, title: str = "") -> sources_pb2.CreateSourceRequest:

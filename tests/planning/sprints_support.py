@@ -1,5 +1,6 @@
 """What the sprint, sprint plan and repository analysis tests share: a project's board (its profile,
-people and tasks written straight into planning's tables) and readers of runs and progress."""
+people and tasks written straight into planning's tables; the ``board`` fixture) and readers of
+runs and progress."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select, update
 
 from services.chassis.ids import uuid7
@@ -96,6 +98,12 @@ async def new_board(engine, principals, *, allow_parallel_sprints: bool = False)
             )
         )
     return board
+
+
+@pytest.fixture
+async def board(engine, principals) -> Board:
+    """A new project of the test's own."""
+    return await new_board(engine, principals)
 
 
 async def progress_of(engine, run_id: str) -> list:

@@ -39,16 +39,6 @@ LEGAL = {
 }
 
 
-@pytest.fixture
-def engine(service_engines):
-    return service_engines["planning"]
-
-
-@pytest.fixture
-async def project(planning_channel, engine, principals):
-    return await new_project(planning_channel, engine, principals)
-
-
 async def walked_to(project, status: str) -> work_pb2.Feature:
     feature = await project.feature()
     for step in WALK[: WALK.index(status) + 1] if status != "backlog" else []:

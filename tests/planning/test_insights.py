@@ -35,16 +35,6 @@ def sources_stub(planning_channel) -> sources_pb2_grpc.SourcesStub:
     return sources_pb2_grpc.SourcesStub(planning_channel)
 
 
-@pytest.fixture
-def team(principals) -> Team:
-    return new_team(principals)
-
-
-@pytest.fixture
-def engine(service_engines):
-    return service_engines["planning"]
-
-
 def new_insight(team: Team, **fields) -> sources_pb2.CreateInsightRequest:
     values = {"type": "pain_point", "title": "Exports time out", "impact": "high", "confidence": 0.8} | fields
     return sources_pb2.CreateInsightRequest(project_id=team.project_id, **values)

@@ -30,16 +30,6 @@ NOT_FOUND, INVALID, DENIED, EXISTS = (
 MERGED_AT = datetime(2030, 5, 17, 9, 30, tzinfo=UTC)
 
 
-@pytest.fixture
-def engine(service_engines):
-    return service_engines["planning"]
-
-
-@pytest.fixture
-async def project(planning_channel, engine, principals):
-    return await new_project(planning_channel, engine, principals)
-
-
 def delivery(project, number: int = 7, *, state: str = "open", branch: str = "", body: str = "", **fields):
     request = work_pb2.RecordPullRequestRequest(
         project_id=project.project_id,

@@ -80,16 +80,6 @@ def stub(planning_channel) -> repository_pb2_grpc.RepositoryAnalysesStub:
     return repository_pb2_grpc.RepositoryAnalysesStub(planning_channel)
 
 
-@pytest.fixture
-def engine(service_engines):
-    return service_engines["planning"]
-
-
-@pytest.fixture
-async def board(engine, principals):
-    return await new_board(engine, principals)
-
-
 def start(board, repositories, depth: str = "quick") -> repository_pb2.StartAnalysisRequest:
     return repository_pb2.StartAnalysisRequest(project_id=board.project_id, repositories=repositories, depth=depth)
 

@@ -49,16 +49,6 @@ def insights_stub(planning_channel) -> sources_pb2_grpc.InsightsStub:
     return sources_pb2_grpc.InsightsStub(planning_channel)
 
 
-@pytest.fixture
-def team(principals) -> Team:
-    return new_team(principals)
-
-
-@pytest.fixture
-def engine(service_engines):
-    return service_engines["planning"]
-
-
 def docx_bytes(*paragraphs: str) -> bytes:
     document = docx.Document()
     for paragraph in paragraphs:

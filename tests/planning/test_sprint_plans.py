@@ -67,16 +67,6 @@ def runs(planning_channel) -> runs_pb2_grpc.RunsStub:
     return runs_pb2_grpc.RunsStub(planning_channel)
 
 
-@pytest.fixture
-def engine(service_engines):
-    return service_engines["planning"]
-
-
-@pytest.fixture
-async def board(engine, principals):
-    return await new_board(engine, principals)
-
-
 def ask(board, **fields) -> sprints_pb2.RequestSprintPlanRequest:
     fields.setdefault("request_type", "next_sprint")
     fields.setdefault("members", team())
@@ -417,3 +407,33 @@ async def test_a_job_that_breaks_fails_the_request_on_its_last_attempt(plans, bo
     assert steps[-1].step == "failed" and steps[-1].final
     events = await outbox(engine, "planning.sprint_plan.failed.v1", board.project_id)
     assert [payload_of(e, events_pb2.SprintPlanChanged).request_id for e in events] == [str(broken)]
+
+
+async def test_a_job_whose_worker_died_every_time_fails_its_request_once(plans, board, engine) -> None:
+    """The chassis buries a job whose last lease expired without running it again; the hook planning
+    registers for its kind settles the request, so the request and its stream end."""
+    request_id = uuid7()  # a request whose worker died on every attempt (no job queued: the test buries it)
+    async with engine.begin() as conn:
+        await conn.execute(
+            SprintPlanningRequest.__table__.insert().values(
+                id=request_id,
+                project_id=board.project,
+                request_type="backlog",
+                status="running",
+                parameters={"tasks": [], "members": []},
+                created_by="tests",
+            )
+        )
+    requested = sprints_pb2.SprintPlanRef(project_id=board.project_id, plan_id=str(request_id))
+    sessionmaker = db.create_sessionmaker(engine)
+    job = Job(uuid7(), sprint_plans.JOB_KIND, {"project_id": board.project_id, "request_id": str(request_id)}, 3, 3)
+    for _ in range(2):  # a second burial (another replica) changes nothing
+        async with UnitOfWork(sessionmaker, domain="planning", producer="tests", infra=infra) as work:
+            await sprint_plans.on_plan_job_dead(work, job, "the lease of planning/w1 expired before the job finished")
+            await work.commit()
+    failed = await plans.GetSprintPlan(requested, metadata=board.viewer)
+    assert failed.status == "failed" and "lease" in failed.error
+    steps = await progress_of(engine, str(request_id))
+    assert steps[-1].step == "failed" and steps[-1].final
+    events = await outbox(engine, "planning.sprint_plan.failed.v1", board.project_id)
+    assert [payload_of(e, events_pb2.SprintPlanChanged).request_id for e in events] == [str(request_id)]

@@ -30,16 +30,6 @@ def stub(planning_channel) -> sprints_pb2_grpc.SprintsStub:
     return sprints_pb2_grpc.SprintsStub(planning_channel)
 
 
-@pytest.fixture
-def engine(service_engines):
-    return service_engines["planning"]
-
-
-@pytest.fixture
-async def board(engine, principals):
-    return await new_board(engine, principals)
-
-
 async def create(stub, board, **fields) -> sprints_pb2.Sprint:
     return await stub.CreateSprint(
         sprints_pb2.CreateSprintRequest(project_id=board.project_id, **fields), metadata=board.pm

@@ -46,16 +46,6 @@ PATH["done"] = [*PATH["review"], "done"]
 
 
 @pytest.fixture
-def engine(service_engines):
-    return service_engines["planning"]
-
-
-@pytest.fixture
-async def project(planning_channel, engine, principals):
-    return await new_project(planning_channel, engine, principals)
-
-
-@pytest.fixture
 def roster(team_channel) -> roster_pb2_grpc.RosterStub:
     return roster_pb2_grpc.RosterStub(team_channel)
 

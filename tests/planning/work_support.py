@@ -1,6 +1,6 @@
 """What the feature, task and pull request tests share: a project planning knows (its profile
-written as identity's events would), its people, stubs of the three contracts, and readers of
-planning's outbox and tables."""
+written as identity's events would; the ``project`` fixture), its people, stubs of the three
+contracts, and readers of planning's outbox and tables."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from aira.planning.v1 import sources_pb2, sources_pb2_grpc, work_pb2, work_pb2_grpc
@@ -180,6 +181,12 @@ async def new_project(
             )
         )
     return project
+
+
+@pytest.fixture
+async def project(planning_channel, engine, principals) -> Project:
+    """A new project of the test's own, named Aira (keys AIR-n), with PR automation on."""
+    return await new_project(planning_channel, engine, principals)
 
 
 def payload_of(envelope, message_type):
