@@ -187,6 +187,12 @@ async def task_titles_of(uow: UnitOfWork, feature_id: uuid.UUID) -> list[str]:
     return list(rows.scalars())
 
 
+async def sprints_of_tasks_of(uow: UnitOfWork, feature_id: uuid.UUID) -> list[uuid.UUID]:
+    """The sprints the feature's tasks are in now (read without locks)."""
+    query = select(Task.sprint_id).where(Task.feature_id == feature_id, Task.sprint_id.is_not(None)).distinct()
+    return list((await uow.session.execute(query)).scalars())
+
+
 async def lock_tasks_of(uow: UnitOfWork, feature_id: uuid.UUID) -> None:
     """Lock the feature's tasks until commit, in id order."""
     await uow.session.execute(select(Task.id).where(Task.feature_id == feature_id).order_by(Task.id).with_for_update())

@@ -377,12 +377,14 @@ async def update_feature(
 
 async def delete_feature(uow: UnitOfWork, project_id: str, feature_id: str) -> tuple[uuid.UUID, int, int]:
     """Delete a feature in the backlog (plan): its insights lose the link, its tasks their
-    feature; ``planning.feature.deleted.v1``. (id, tasks detached, insights unlinked)."""
+    feature (and their open sprints the story); ``planning.feature.deleted.v1``. (id, tasks
+    detached, insights unlinked)."""
     require(context.principal.get(), project_id, Action.PLAN)
     project = project_uuid(project_id)
     seen = await _load(uow, project, feature_id)
     linked = (await repository.insight_ids_of(uow, [seen.id])).get(seen.id, [])
-    # Insights and tasks before their feature, the order insights.py and tasks.py lock them in.
+    # Sprints, insights and tasks before their feature, the order tasks.py and insights.py lock them in.
+    statuses = await tasks.lock_sprints(uow, await repository.sprints_of_tasks_of(uow, seen.id))
     await repository.lock_insights(uow, linked)
     await repository.lock_tasks_of(uow, seen.id)
     feature = await _load(uow, project, str(seen.id), lock=True)
@@ -397,6 +399,9 @@ async def delete_feature(uow: UnitOfWork, project_id: str, feature_id: str) -> t
     detached = await repository.detach_tasks(uow, feature.id)
     for task in detached:
         uow.emit(tasks.task_event(task, "updated", {"feature_id": {"from": feature.id, "to": None}}))
+    # A task moved to another sprint after the sprints were read: that sprint is locked late (rare).
+    statuses |= await tasks.lock_sprints(uow, [t.sprint_id for t in detached if t.sprint_id not in statuses])
+    await tasks.recount_open(uow, {t.sprint_id: statuses[t.sprint_id] for t in detached if t.sprint_id})
     event = feature_event(feature, "deleted", insight_ids=linked)
     await repository.delete_feature(uow, feature)
     uow.emit(event)

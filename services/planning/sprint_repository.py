@@ -128,17 +128,6 @@ async def task_summaries(uow: UnitOfWork, sprint_ids: Collection[uuid.UUID]) -> 
     return summaries
 
 
-async def feature_ids_of_sprint(uow: UnitOfWork, sprint_id: uuid.UUID) -> list[str]:
-    """The distinct features of the sprint's tasks, in the order their first task was numbered."""
-    query = (
-        select(Task.feature_id, func.min(Task.number).label("first"))
-        .where(Task.sprint_id == sprint_id, Task.feature_id.is_not(None))
-        .group_by(Task.feature_id)
-        .order_by("first")
-    )
-    return [str(feature_id) for feature_id, _ in (await uow.session.execute(query)).all()]
-
-
 # --- tasks -----------------------------------------------------------------------------------
 
 

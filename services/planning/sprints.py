@@ -286,17 +286,12 @@ async def refresh(uow: UnitOfWork, sprint: Sprint) -> dict[str, Any]:
         "completed_hours": hours_text(sprint.completed_hours),
         "story_ids": list(sprint.story_ids or []),
     }
-    await uow.session.flush()
     await sprint_hours.recount(uow, sprint.id)
-    await uow.session.flush()
     await uow.session.refresh(sprint)
-    stories = await repository.feature_ids_of_sprint(uow, sprint.id)
-    if stories != list(sprint.story_ids or []):
-        sprint.story_ids = stories
     after = {
         "committed_hours": hours_text(sprint.committed_hours),
         "completed_hours": hours_text(sprint.completed_hours),
-        "story_ids": stories,
+        "story_ids": list(sprint.story_ids or []),
     }
     return {k: {"from": before[k], "to": after[k]} for k in before if before[k] != after[k]}
 

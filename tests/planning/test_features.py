@@ -115,7 +115,9 @@ async def test_only_backlog_features_are_deleted_and_their_links_let_go(project)
         ),
         metadata=project.pm,
     )
-    task = await project.task(feature_id=feature.id)
+    sprint = await project.add_sprint()
+    task = await project.task(feature_id=feature.id, sprint_id=sprint)
+    assert await project.sprint_stories(sprint) == [feature.id]
     ref = work_pb2.FeatureRef(project_id=project.project_id, feature_id=feature.id)
 
     await project.update_feature(feature.id, status="planned")
@@ -126,6 +128,7 @@ async def test_only_backlog_features_are_deleted_and_their_links_let_go(project)
     assert (deleted.detached_tasks, deleted.unlinked_insights) == (1, 1)
     await refusal_of(project.features.GetFeature(ref, metadata=project.pm), NOT_FOUND, "feature-not-found")
     assert (await project.get_task(task.id)).feature_id == ""
+    assert await project.sprint_stories(sprint) == []
     after = await project.get_insight(insight.id)
     assert (after.status, after.linked_feature_id, list(after.feature_ids)) == ("kept", "", [])
     assert [e.type for e in await project.events("planning.feature.deleted")] == ["planning.feature.deleted.v1"]

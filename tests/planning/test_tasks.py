@@ -240,6 +240,21 @@ async def test_sprint_hours_stay_the_exact_sum_of_their_tasks(project):
     assert (row.sprint_id, row.estimated_hours) == (None, None)
 
 
+async def test_a_sprints_stories_follow_its_tasks(project):
+    sprint, later = await project.add_sprint(), await project.add_sprint()
+    checkout, search = (await project.feature("Checkout")).id, (await project.feature("Search")).id
+    a = await project.task("a", feature_id=checkout, sprint_id=sprint)
+    b = await project.task("b", feature_id=search, sprint_id=sprint)
+    await project.task("c", sprint_id=sprint)  # no feature: no story
+    assert await project.sprint_stories(sprint) == [checkout, search]  # by their first task
+    await project.update_task(a.id, sprint_id=later)
+    assert (await project.sprint_stories(sprint), await project.sprint_stories(later)) == ([search], [checkout])
+    await project.update_task(b.id, feature_id=checkout)
+    assert await project.sprint_stories(sprint) == [checkout]
+    await project.delete_task(b.id)
+    assert await project.sprint_stories(sprint) == []
+
+
 async def test_concurrent_moves_into_one_sprint_keep_its_hours_exact(project):
     sprint = await project.add_sprint()
     made = [await project.task(f"t{n}", estimated_hours=f"{n}.25") for n in range(1, 11)]

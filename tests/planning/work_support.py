@@ -146,6 +146,10 @@ class Project:
             ).one()
         return row.committed_hours, row.completed_hours
 
+    async def sprint_stories(self, sprint_id: str) -> list[str]:
+        async with self.engine.connect() as conn:
+            return (await conn.execute(select(Sprint.story_ids).where(Sprint.id == uuid.UUID(sprint_id)))).scalar_one()
+
     async def task_row(self, task_id: str):
         async with self.engine.connect() as conn:
             return (await conn.execute(select(Task.__table__).where(Task.id == uuid.UUID(task_id)))).one()
