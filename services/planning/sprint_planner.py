@@ -3,51 +3,68 @@
 Pure domain logic: no database, no I/O. It takes tasks and members as dataclasses and returns a
 ``SprintPlan`` that explains every decision, so a caller can show it as is.
 
-**Value.** A task's value depends on who does it:
+**Value: what enters.** A task's value is the same whoever does it:
 
-    value(task, member) = weight(priority) × (1 + 0.25 × score_rank + 0.5 × skill_match)
+    value(task) = hours × weight(priority) × (1 + 0.25 × score_rank)
 
-- ``weight``: critical 8, high 4, medium 2, low 1.
+- ``weight`` per hour: critical 8, high 4, medium 2, low 1. With the rank bonus (at most 0.25) an
+  hour of higher priority always outweighs an hour of lower priority (high ≤ 5 < critical 8), so
+  sixteen one-hour low tasks never push out a sixteen-hour critical one, and within a priority
+  it does not matter how the work is sliced.
 - ``score_rank`` in [0, 1] breaks ties within a priority: the task's position among the distinct
   priority scores (e.g. a feature's RICE score) of all candidates, the highest being 1; a task
   without a score gets 0. Ranks, not raw scores, so one outlier cannot flatten the rest.
-- ``skill_match`` in [0, 1]: the mean of ``level / 5`` over the task's required skills, a missing
-  skill counting 0; a task that needs no skills counts 0.6 (a level-3 generalist). Skills given as a
-  plain list count as level 3.
 
-The bonuses add at most 0.75, so among tasks of equal size a higher priority always wins (high is at
-most 4 × 1.75 = 7 < critical 8). The plan maximises the sum of its tasks' values; each task takes its
-estimated hours from one member, and no member gets more than their remaining capacity (capacity −
-current load, at least 0). A task nobody is skilled for may go to anyone, at lower value, unless
-``strict_skills``; a pinned task (already assigned) goes only to its assignee, skills unchecked.
+The plan maximises the sum of its tasks' values; each task takes its estimated hours from one
+member, and no member gets more than their remaining capacity (capacity − current load, at least
+0). Who may take a task: a pinned task (already assigned) only its assignee, skills unchecked;
+with ``strict_skills`` only members holding every required skill; otherwise anyone.
+
+**Fit: who does it.** ``skill_match(task, member)`` in [0, 1] is the mean of ``level / 5`` over
+the task's required skills, a missing skill counting 0; a task that needs no skills counts 0.6 (a
+level-3 generalist); skills given as a plain list count as level 3. Once the plan's tasks are
+chosen they are placed to maximise Σ value × skill_match, so the most valuable work goes to the
+best-matched people: a task moves to a better-matched member with room, and (teams of up to
+PAIR_MEMBERS) every pair of members exchanges tasks exactly (a knapsack over one member's load).
+Fit never changes which tasks enter, so it cannot cost value; it is a local optimum, not a
+proven one. Skills decide who does the work, not whether it is worth doing, and a value that does
+not depend on the member keeps the LP bound tight, so plans are proven optimal fast (decision 0011).
 
 **Method.** Interchangeable tasks (same priority, score rank, skills, hours and pin) form a group;
-the integer program counts how many tasks of group g member m takes:
+the integer program counts how many tasks of group g each member m who may take them takes:
 
-    max Σ value(g, m)·x[g, m]  s.t.  Σ_m x[g, m] ≤ |g|,   Σ_g hours(g)·x[g, m] ≤ free(m),   x integer
+    max Σ value(g)·x[g, m]  s.t.  Σ_m x[g, m] ≤ |g|,   Σ_g hours(g)·x[g, m] ≤ free(m),   x integer
 
 Hours are counted in the largest unit dividing every estimate (tasks rounded up to whole minutes,
 capacities rounded down), so a plan never exceeds anyone's capacity.
 
-1. Greedy: tasks by best value per hour, each to the member it is worth most with who has room.
-2. HiGHS solves the LP relaxation by column generation (each group's few best members first, then
-   any column with positive reduced cost). By weak duality the LP duals give a proven upper bound.
-3. The LP optimum is rounded, then a local search re-packs one member at a time exactly (a knapsack
-   over their own tasks, unplanned ones and colleagues' ones they are worth more with). A chain move
-   also lets a member take a colleague's task when the colleague's freed hours, priced at the LP's
-   capacity duals, should make up the difference; the colleague is re-packed and the move undone
-   unless the plan gained. Teams of up to PAIR_MEMBERS also re-pack every pair of members jointly
-   (a two-dimensional knapsack). The search stops once the plan is within ``gap_limit`` of the bound.
-4. Otherwise, if the program has at most MIP_COLUMNS columns and enough time is left, HiGHS
-   solves the integer program warm-started from that plan, stopped by an interrupt callback; its
-   bound tightens the LP's. Larger programs keep the LP bound: HiGHS' root sub-MIP heuristics
-   ignore both the time limit and interrupts there (measured: 102 s past a 20 s limit).
+1. Greedy: tasks by value per hour, each to the best-matched member who has room.
+2. The pooled bound: a knapsack over the team's hours taken together chooses the most valuable
+   task set that fits in them (every plan's tasks do, so its value bounds every plan); the set is
+   then placed, pinned tasks first, then the largest first, each with the member who may take it
+   and has the least room that still fits it. When everything fits, the plan is proven optimal
+   (as it usually is: values do not depend on the member and small tasks fill the gaps).
+3. Otherwise HiGHS solves the LP relaxation by column generation (each group's few best members
+   first, then any column with positive reduced cost); by weak duality its duals prove a bound too.
+4. The LP optimum is rounded, then a local search re-packs one member at a time exactly (a knapsack
+   over their own tasks and unplanned ones). A chain move also lets a member take a colleague's
+   task when the colleague's freed hours, priced at the LP's capacity duals, should be worth more
+   refilled; the colleague is re-packed and the move undone unless the plan gained. Teams of up to
+   PAIR_MEMBERS also re-pack every pair of members jointly (a two-dimensional knapsack). The search
+   stops once the plan is within ``gap_limit`` of the bound, and gets LOCAL_SEARCH_SHARE of the time
+   when step 5 may follow.
+5. Otherwise HiGHS searches the integer program for a strictly better plan only, within bounds
+   that reduced-cost fixing proves any such plan respects; a search that finds none proves the
+   plan optimal. It runs if the narrowed program has at most MIP_COLUMNS columns and enough time
+   is left, stopped by an interrupt callback; larger programs keep the bound they have: HiGHS'
+   root sub-MIP heuristics ignore both the time limit and interrupts there (measured: 102 s past
+   a 20 s limit).
 
-``gap`` = (bound − value) / bound for the plan actually returned; ``optimal`` means gap ≤ 1e-6. The
-greedy plan is the fallback when highspy is missing, fails or the time limit leaves no room for it.
-Every plan ends with a polish: tasks move to members they are worth more with who have room, and any
-task that still fits is added. HiGHS rather than OR-Tools: OR-Tools 9.15 requires protobuf < 6.34,
-and this project pins protobuf 7.
+``gap`` = (bound − value) / bound for the plan actually returned; ``optimal`` means gap ≤ 1e-6.
+``solver`` ``highs`` names this pipeline (steps 2–5), ``greedy`` the baseline alone, which is the
+fallback when highspy is missing, fails or the time limit leaves no room for anything else. Every
+plan ends with a polish (any task that still fits is added) and the fit pass above. HiGHS rather
+than OR-Tools: OR-Tools 9.15 requires protobuf < 6.34, and this project pins protobuf 7.
 
 **Determinism.** HiGHS runs with a fixed seed, everything else is ordered by input position, and
 among identical tasks the earlier in the backlog goes first, so the same input gives the same plan,
@@ -69,7 +86,6 @@ from services.chassis.errors import InvalidArgument
 PRIORITY_WEIGHT = {"critical": 8.0, "high": 4.0, "medium": 2.0, "low": 1.0}
 PRIORITY_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 SCORE_BONUS = 0.25
-SKILL_BONUS = 0.5
 GENERIC_MATCH = 0.6
 LISTED_SKILL_LEVEL = 3
 MAX_LEVEL = 5
@@ -81,10 +97,15 @@ MIP_COLUMNS = 10_000
 # HiGHS' root cut rounds overrun its time limit (no callbacks there) by up to about this much per
 # column (measured 0.25 s on 3,600 columns): the integer search stops that early, and needs twice it.
 MIP_SECONDS_PER_COLUMN = 1e-4
+# The pooled bound is skipped when its knapsack table (task parts × team capacity units, a bit each)
+# is larger: 200 million bits is 25 MB and about a second.
+MAX_POOLED_CELLS = 200_000_000
 # The local search skips a member whose knapsack table (items × capacity units) would be larger.
 MAX_KNAPSACK_CELLS = 5_000_000
 # Teams up to this size also get the pairwise re-packing (its cost grows with the square of the team).
 PAIR_MEMBERS = 30
+# The share of the time left after the LP that the first local search gets when an integer search may follow.
+LOCAL_SEARCH_SHARE = 0.4
 # Column generation starts each group with its best few members.
 FIRST_COLUMNS_PER_GROUP = 4
 EPS = 1e-9
@@ -191,14 +212,14 @@ class SprintPlan:
 
 @dataclass(slots=True)
 class _Group:
-    """Interchangeable tasks: the same value for every member and the same size."""
+    """Interchangeable tasks: the same value, size, skills and pin; ``members`` may take them."""
 
     tasks: list[int]
     units: int
     skills: tuple[str, ...]
+    value: float
     members: list[int]
-    values: list[float]
-    value_of: dict[int, float]
+    eligible: frozenset[int]
 
 
 @dataclass(slots=True)
@@ -241,7 +262,8 @@ def plan_sprint(
     strict_skills: bool = False,
     solver: str = "highs",
 ) -> SprintPlan:
-    """Plan the sprint: maximise total value within every member's remaining capacity."""
+    """Plan the sprint: maximise total value within every member's remaining capacity, then place
+    the chosen tasks where skills fit them best."""
     started = time.perf_counter()
     _validate(tasks, members, time_limit_seconds, gap_limit, solver)
     problem = _prepare(tasks, members, strict_skills)
@@ -249,8 +271,9 @@ def plan_sprint(
     if solver == "greedy":
         outcome = _Outcome(greedy, "greedy", "greedy_fallback", note="greedy requested")
     else:
-        # The search stops a little early: a step in progress and the explanations need a moment.
-        outcome = _solve(problem, greedy, started + 0.95 * time_limit_seconds, gap_limit)
+        # The search stops early enough for a step in progress, the fit pass and the explanations.
+        outcome = _solve(problem, greedy, started + 0.9 * time_limit_seconds, gap_limit)
+    outcome.assignment = _assign_by_fit(problem, outcome.assignment, started + 0.97 * time_limit_seconds)
     value = _plan_value(problem, outcome.assignment)
     gap = None
     if outcome.bound is not None:
@@ -345,18 +368,17 @@ def _prepare(tasks: Sequence[Task], members: Sequence[Member], strict: bool) -> 
     group_of: list[int] = []
     for n, task in enumerate(tasks):
         skills = tuple(sorted(task.required_skills))
-        key = (task.priority, ranks[n], skills, units[n], pinned[n])
+        key = (task.priority, ranks[n], skills, task.estimated_hours, pinned[n])
         g = group_index.get(key)
         if g is None:
             if skills not in match:
                 match[skills] = [_skill_match(skills, lv) for lv in levels]
                 skilled[skills] = [m for m, lv in enumerate(levels) if all(s in lv for s in skills)]
             candidates = [pinned[n]] if pinned[n] is not None else skilled[skills] if strict else range(len(members))
-            weight = PRIORITY_WEIGHT[task.priority]
             eligible = [m for m in candidates if free[m] >= units[n]]
-            values = [weight * (1 + SCORE_BONUS * ranks[n] + SKILL_BONUS * match[skills][m]) for m in eligible]
+            value = task.estimated_hours * PRIORITY_WEIGHT[task.priority] * (1 + SCORE_BONUS * ranks[n])
             g = group_index[key] = len(groups)
-            groups.append(_Group([], units[n], skills, eligible, values, dict(zip(eligible, values, strict=True))))
+            groups.append(_Group([], units[n], skills, value, eligible, frozenset(eligible)))
         groups[g].tasks.append(n)
         group_of.append(g)
     sizes = sorted({g.units for g in groups})
@@ -366,7 +388,7 @@ def _prepare(tasks: Sequence[Task], members: Sequence[Member], strict: bool) -> 
 def _plan_value(problem: _Problem, assignment: Sequence[int | None]) -> float:
     """Total value of an assignment (task index → member index or None)."""
     groups, group_of = problem.groups, problem.group_of
-    return sum(groups[group_of[t]].value_of[m] for t, m in enumerate(assignment) if m is not None)
+    return sum(groups[group_of[t]].value for t, m in enumerate(assignment) if m is not None)
 
 
 def _free_after(problem: _Problem, assignment: Sequence[int | None]) -> list[int]:
@@ -379,30 +401,32 @@ def _free_after(problem: _Problem, assignment: Sequence[int | None]) -> list[int
 
 
 def _by_density(problem: _Problem, tasks: Sequence[int]) -> list[int]:
-    """Tasks by best value per unit, highest first; ties by input order."""
+    """Tasks by value per unit, highest first; ties by input order."""
     groups, group_of, units = problem.groups, problem.group_of, problem.units
-    best = [max(g.values, default=0.0) for g in groups]
-    return sorted(tasks, key=lambda t: (-best[group_of[t]] / units[t], t))
+    return sorted(tasks, key=lambda t: (-groups[group_of[t]].value / units[t], t))
 
 
-def _best_member_with_room(group: _Group, free: Sequence[int], exclude: int | None = None) -> int | None:
-    """The eligible member with room who values the group most; ties to the most free, then first."""
+def _best_member_with_room(
+    problem: _Problem, group: _Group, free: Sequence[int], exclude: int | None = None
+) -> int | None:
+    """The member with room who may take the group and fits it best; ties to the most free, then first."""
+    fit = problem.match[group.skills]
     best, best_key = None, None
-    for m, value in zip(group.members, group.values, strict=True):
+    for m in group.members:
         if m != exclude and free[m] >= group.units:
-            key = (value, free[m], -m)
+            key = (fit[m], free[m], -m)
             if best_key is None or key > best_key:
                 best, best_key = m, key
     return best
 
 
 def _greedy(problem: _Problem) -> list[int | None]:
-    """Baseline: tasks by best value per hour, each to the member it is worth most with who has room."""
+    """Baseline: tasks by value per hour, each to the best-matched member who has room."""
     free = list(problem.free)
     assignment: list[int | None] = [None] * len(problem.tasks)
     for t in _by_density(problem, range(len(problem.tasks))):
         group = problem.groups[problem.group_of[t]]
-        m = _best_member_with_room(group, free)
+        m = _best_member_with_room(problem, group, free)
         if m is not None:
             assignment[t] = m
             free[m] -= group.units
@@ -410,26 +434,120 @@ def _greedy(problem: _Problem) -> list[int | None]:
 
 
 def _polish(problem: _Problem, assignment: list[int | None]) -> list[int | None]:
-    """Improve a feasible plan: move tasks to members they are worth more with, then fill gaps."""
-    groups, group_of, units = problem.groups, problem.group_of, problem.units
+    """Add every unplanned task that still fits somewhere, best value per hour first."""
     free = _free_after(problem, assignment)
-    moved = True
-    while moved:
-        moved = False
-        for t in _by_density(problem, [t for t, m in enumerate(assignment) if m is not None]):
-            group, current = groups[group_of[t]], assignment[t]
-            better = _best_member_with_room(group, free, exclude=current)
-            if better is not None and group.value_of[better] > group.value_of[current] + EPS:
-                free[current] += units[t]
-                free[better] -= units[t]
-                assignment[t] = better
-                moved = True
     for t in _by_density(problem, [t for t, m in enumerate(assignment) if m is None]):
-        m = _best_member_with_room(groups[group_of[t]], free)
+        group = problem.groups[problem.group_of[t]]
+        m = _best_member_with_room(problem, group, free)
         if m is not None:
             assignment[t] = m
-            free[m] -= units[t]
+            free[m] -= group.units
     return assignment
+
+
+# --- Fit: who does each planned task ---------------------------------------------------------------
+
+
+def _assign_by_fit(problem: _Problem, assignment: list[int | None], deadline: float) -> list[int | None]:
+    """Place the planned tasks to maximise Σ value × skill_match without changing which are planned:
+    single moves to better-matched members with room, then (small teams) exact pair exchanges,
+    round after round until nothing improves or the deadline passes."""
+    assignment = list(assignment)
+    free = _free_after(problem, assignment)
+    pairs = len(problem.members) <= PAIR_MEMBERS
+    improved = True
+    while improved and time.perf_counter() < deadline:
+        improved = _move_to_better_fit(problem, assignment, free)
+        if pairs:
+            improved |= _exchange_pairs(problem, assignment, free, deadline)
+    return assignment
+
+
+def _fit(problem: _Problem, t: int, m: int) -> float:
+    """What task t placed on member m adds to the fit objective."""
+    group = problem.groups[problem.group_of[t]]
+    return group.value * problem.match[group.skills][m]
+
+
+def _move_to_better_fit(problem: _Problem, assignment: list[int | None], free: list[int]) -> bool:
+    """Move each planned task, most valuable first, to the best-matched member with room; any moved."""
+    moved = False
+    for t in _by_value(problem, [t for t, m in enumerate(assignment) if m is not None]):
+        current = assignment[t]
+        assert current is not None
+        group = problem.groups[problem.group_of[t]]
+        better = _best_member_with_room(problem, group, free, exclude=current)
+        if better is not None and _fit(problem, t, better) > _fit(problem, t, current) + EPS:
+            free[current] += group.units
+            free[better] -= group.units
+            assignment[t] = better
+            moved = True
+    return moved
+
+
+def _by_value(problem: _Problem, tasks: Sequence[int]) -> list[int]:
+    """Tasks by value, highest first; ties by input order."""
+    groups, group_of = problem.groups, problem.group_of
+    return sorted(tasks, key=lambda t: (-groups[group_of[t]].value, t))
+
+
+def _exchange_pairs(problem: _Problem, assignment: list[int | None], free: list[int], deadline: float) -> bool:
+    """Re-place the tasks of every pair of members exactly for fit; whether any pair gained."""
+    on: list[list[int]] = [[] for _ in problem.members]
+    for t, m in enumerate(assignment):
+        if m is not None:
+            on[m].append(t)
+    gained = False
+    for a in range(len(problem.members)):
+        for b in range(a + 1, len(problem.members)):
+            if time.perf_counter() >= deadline:
+                return gained
+            if (on[a] or on[b]) and ((on[a] and on[b]) or free[a] or free[b]):
+                gained |= _exchange(problem, a, b, on, assignment, free)
+    return gained
+
+
+def _exchange(
+    problem: _Problem, a: int, b: int, on: list[list[int]], assignment: list[int | None], free: list[int]
+) -> bool:
+    """Split the pair's tasks that either may take between a and b for the best fit (a knapsack over
+    a's load with both capacities respected); whether the fit gained."""
+    groups, group_of, units = problem.groups, problem.group_of, problem.units
+    movable = [t for t in on[a] + on[b] if {a, b} <= groups[group_of[t]].eligible]
+    if not movable:
+        return False
+    room_a = free[a] + sum(units[t] for t in movable if assignment[t] == a)
+    room_b = free[b] + sum(units[t] for t in movable if assignment[t] == b)
+    total = sum(units[t] for t in movable)
+    # best[c]: the most fit gained over "all on b" with exactly c units of the movable tasks on a.
+    best = [-math.inf] * (room_a + 1)
+    best[0] = 0.0
+    took = [[False] * (room_a + 1) for _ in movable]
+    for i, t in enumerate(movable):
+        w, gain = units[t], _fit(problem, t, a) - _fit(problem, t, b)
+        for c in range(room_a, w - 1, -1):
+            candidate = best[c - w] + gain
+            if candidate > best[c] + EPS:
+                best[c], took[i][c] = candidate, True
+    current = sum(_fit(problem, t, a) - _fit(problem, t, b) for t in movable if assignment[t] == a)
+    lowest = max(0, total - room_b)
+    if lowest > room_a:
+        return False
+    c = max(range(lowest, room_a + 1), key=lambda n: (best[n], -n))
+    if best[c] <= current + 1e-7:
+        return False
+    to_a = set()
+    for i in range(len(movable) - 1, -1, -1):
+        if took[i][c]:
+            to_a.add(movable[i])
+            c -= units[movable[i]]
+    for t in movable:
+        assignment[t] = a if t in to_a else b
+    on[a] = [t for t in on[a] if t not in movable] + sorted(to_a)
+    on[b] = [t for t in on[b] if t not in movable] + sorted(set(movable) - to_a)
+    free[a] = room_a - sum(units[t] for t in to_a)
+    free[b] = room_b - (total - sum(units[t] for t in to_a))
+    return True
 
 
 # --- The integer program (HiGHS) -------------------------------------------------------------------
@@ -456,39 +574,112 @@ def _solve_with_highs(
     highspy: Any, np: Any, problem: _Problem, greedy: list[int | None], deadline: float, gap_limit: float
 ) -> _Outcome:
     """The solver pipeline; see the module docstring."""
+    best, bound = greedy, math.inf
+    pooled = _pooled(np, problem)
+    if pooled is not None:
+        bound, chosen = pooled
+        best = _better(problem, _polish(problem, _pack(problem, chosen)), best)
+        if _plan_value(problem, best) >= bound * (1 - max(gap_limit, OPTIMAL_GAP)):
+            return _Outcome(best, "highs", "feasible", bound=bound)
     columns = _Columns(np, problem)
-    lp = _lp_bound(highspy, np, columns, _counts(problem, greedy), deadline)
-    if lp is None:
-        return _Outcome(greedy, "greedy", "greedy_fallback", time_limited=True, note="the time limit hit the LP")
-    bound, x, prices = lp
-    enough = bound * (1 - gap_limit) if gap_limit > 0 else math.inf
-    counts = _local_search(np, problem, _round(np, problem, columns, x), prices, deadline, enough)
-    best = max((_polish(problem, _assignment(problem, counts)), greedy), key=lambda a: _plan_value(problem, a))
-    gap = (bound - _plan_value(problem, best)) / bound if bound > EPS else 0.0
-    if gap <= max(gap_limit, OPTIMAL_GAP):
-        return _Outcome(best, "highs", "feasible", bound=bound)
+    relaxation = _lp_bound(highspy, np, columns, _counts(problem, best), deadline)
+    if relaxation is None:
+        note = "the time limit hit the LP"
+        if pooled is None:
+            return _Outcome(greedy, "greedy", "greedy_fallback", time_limited=True, note=note)
+        return _Outcome(best, "highs", "feasible", bound=bound, time_limited=True, note=note)
+    bound, prices = min(bound, relaxation.bound), relaxation.capacity_price
+    enough = bound * (1 - max(gap_limit, OPTIMAL_GAP))
+    # The local search leaves the integer search the larger share of the time when it may run.
     now = time.perf_counter()
-    if columns.size > MIP_COLUMNS:
-        note = f"{columns.size} columns: too many for the integer search"
+    searching = now + LOCAL_SEARCH_SHARE * (deadline - now) if columns.size <= MIP_COLUMNS else deadline
+    counts = _local_search(np, problem, _round(np, problem, columns, relaxation.x), prices, searching, enough)
+    best = _better(problem, _polish(problem, _assignment(problem, counts)), best)
+    value = _plan_value(problem, best)
+    if value >= enough:
+        return _Outcome(best, "highs", "feasible", bound=bound)
+    # The integer search looks only for plans better than this one by more than the gap that
+    # counts as optimal, and only where reduced costs say such a plan can be.
+    target = value + OPTIMAL_GAP * bound / 2
+    narrowed = _narrowed(np, columns, relaxation, target)
+    if narrowed is None:
+        return _Outcome(best, "highs", "feasible", bound=min(bound, target))
+    size = len(narrowed[0])
+    now = time.perf_counter()
+    if size > MIP_COLUMNS:
+        note = f"{size} columns: too many for the integer search"
         return _Outcome(best, "highs", "feasible", bound=bound, time_limited=now >= deadline, note=note)
-    overrun = MIP_SECONDS_PER_COLUMN * columns.size
-    if deadline - now < 2 * overrun:
+    overrun = MIP_SECONDS_PER_COLUMN * size
+    if deadline - now < 2 * overrun + 0.02:
         return _Outcome(
             best, "highs", "feasible", bound=bound, time_limited=True, note="no time for the integer search"
         )
     # Stopped early enough to absorb HiGHS' overrun, with a moment left to polish what it finds.
-    stop = deadline - overrun - 0.02
-    mip = _mip(highspy, np, columns, _counts(problem, best), stop, gap_limit)
-    if mip is None:
-        return _Outcome(best, "highs", "feasible", bound=bound, time_limited=True)
-    counts, mip_bound, stopped = mip
-    if mip_bound is not None:
-        bound = min(bound, mip_bound)
+    counts, mip_bound, stopped = _mip(
+        highspy, np, columns, narrowed, target, deadline - overrun - 0.02, max(gap_limit - OPTIMAL_GAP, 0.0)
+    )
+    if mip_bound is not None:  # a better plan is worth at most mip_bound; any other at most target
+        bound = min(bound, max(mip_bound, target))
+    if counts is None:
+        return _Outcome(best, "highs", "feasible", bound=bound, time_limited=stopped)
     counts = _counts(problem, _assignment(problem, counts))  # drops anything HiGHS' tolerances let through
     counts = _local_search(np, problem, counts, prices, deadline, enough)
-    found = _polish(problem, _assignment(problem, counts))
-    best = max((found, best), key=lambda a: _plan_value(problem, a))
+    best = _better(problem, _polish(problem, _assignment(problem, counts)), best)
     return _Outcome(best, "highs", "feasible", bound=bound, time_limited=stopped)
+
+
+def _better(problem: _Problem, found: list[int | None], best: list[int | None]) -> list[int | None]:
+    """The plan worth more; ``best`` on a tie."""
+    return found if _plan_value(problem, found) > _plan_value(problem, best) else best
+
+
+def _pooled(np: Any, problem: _Problem) -> tuple[float, dict[int, int]] | None:
+    """The pooled bound: the best value of any task set that fits in everyone's hours taken
+    together (a knapsack of the team's total capacity), and that set as {group: count}; None when
+    the table would be too large. Every plan's tasks fit in the pool, so this bounds every plan."""
+    capacity = sum(problem.free)
+    items = []  # (group, count, units, value): each group split in powers of two
+    for g, group in enumerate(problem.groups):
+        left, part = min(len(group.tasks), capacity // group.units) if group.members else 0, 1
+        while left > 0:
+            k = min(part, left)
+            items.append((g, k, k * group.units, k * group.value))
+            left, part = left - k, 2 * part
+    if len(items) * (capacity + 1) > MAX_POOLED_CELLS:
+        return None
+    best = np.zeros(capacity + 1)
+    took = []  # per item, which capacities it improved, as bits (the table can be large)
+    for _, _, w, value in items:
+        candidate = best[: capacity + 1 - w] + value
+        better = np.zeros(capacity + 1, dtype=bool)
+        better[w:] = candidate > best[w:] + EPS
+        took.append(np.packbits(better))
+        best[w:] = np.where(better[w:], candidate, best[w:])
+    c = int(np.argmax(best))
+    bound, chosen = float(best[c]), {}
+    for i in range(len(items) - 1, -1, -1):
+        if took[i][c >> 3] >> (7 - (c & 7)) & 1:
+            g, k, w, _ = items[i]
+            chosen[g] = chosen.get(g, 0) + k
+            c -= w
+    return bound, chosen
+
+
+def _pack(problem: _Problem, chosen: Mapping[int, int]) -> list[int | None]:
+    """Place a chosen task set: pinned tasks first, then the largest first, each to the member who
+    may take it with the least room that still fits it (best fit); what fits nowhere stays out."""
+    groups, units = problem.groups, problem.units
+    order = [t for g, k in chosen.items() for t in groups[g].tasks[:k]]
+    order.sort(key=lambda t: (problem.pinned[t] is None, -units[t], t))
+    free = list(problem.free)
+    assignment: list[int | None] = [None] * len(problem.tasks)
+    for t in order:
+        fits = [m for m in groups[problem.group_of[t]].members if free[m] >= units[t]]
+        if fits:
+            m = min(fits, key=lambda n: (free[n], n))
+            assignment[t] = m
+            free[m] -= units[t]
+    return assignment
 
 
 class _Columns:
@@ -502,7 +693,7 @@ class _Columns:
         self.first = np.cumsum(sizes) - sizes
         self.group = np.repeat(np.arange(len(groups), dtype=np.int64), sizes)
         self.member = np.fromiter((m for g in groups for m in g.members), np.int64, count=self.size)
-        self.value = np.fromiter((v for g in groups for v in g.values), np.float64, count=self.size)
+        self.value = np.array([g.value for g in groups], dtype=np.float64)[self.group]
         self.units = np.array([g.units for g in groups], dtype=np.int64)[self.group]
         counts = np.array([len(g.tasks) for g in groups], dtype=np.int64)
         free = np.array(problem.free, dtype=np.int64)
@@ -562,10 +753,22 @@ def _add_columns(np: Any, solver: Any, columns: _Columns, subset: Any) -> None:
     solver.addCols(k, columns.value[subset], np.zeros(k), columns.upper[subset], 2 * k, starts, index, values)
 
 
+@dataclass(slots=True)
+class _Relaxation:
+    """The LP relaxation's outcome: a proven bound and what the final prices say about any plan."""
+
+    bound: float  # the best bound any round proved
+    x: Any  # the LP optimum over every column
+    row_price: Any  # the final duals (>= 0): group rows, then capacity rows
+    reduced: Any  # every column's reduced cost at those duals
+    priced_bound: float  # the bound those final duals prove
+    capacity_price: list[float]  # what a unit of each member's capacity is worth at those duals
+
+
 def _lp_bound(
     highspy: Any, np: Any, columns: _Columns, hint: Mapping[tuple[int, int], int], deadline: float
-) -> tuple[float, Any, list[float]] | None:
-    """Solve the LP relaxation by column generation: (proven bound, x, capacity prices), or None."""
+) -> _Relaxation | None:
+    """Solve the LP relaxation by column generation; None if the time limit cut it short."""
     order = np.lexsort((columns.member, -columns.value, columns.group))
     rank = np.empty(columns.size, dtype=np.int64)
     rank[order] = np.arange(columns.size) - np.repeat(columns.first, columns.sizes)
@@ -582,7 +785,8 @@ def _lp_bound(
         duals = np.maximum(np.asarray(solution.row_dual), 0.0)
         reduced = columns.value - duals[columns.group] - columns.units * duals[columns.n_groups + columns.member]
         # Weak duality for max c·x, Ax ≤ b, 0 ≤ x ≤ u: any y ≥ 0 bounds it by b·y + u·max(0, c − Aᵀy).
-        bound = min(bound, float(columns.row_upper @ duals + columns.upper @ np.maximum(reduced, 0.0)))
+        priced = float(columns.row_upper @ duals + columns.upper @ np.maximum(reduced, 0.0))
+        bound = min(bound, priced)
         entering = np.flatnonzero((reduced > EPS) & ~active)
         if len(entering) == 0 or time.perf_counter() >= deadline:
             break
@@ -591,33 +795,72 @@ def _lp_bound(
         _add_columns(np, solver, columns, entering)
     x = np.zeros(columns.size)
     x[in_model] = np.asarray(solution.col_value)
-    return bound, x, duals[columns.n_groups :].tolist()
+    return _Relaxation(bound, x, duals, reduced, priced, duals[columns.n_groups :].tolist())
+
+
+def _narrowed(np: Any, columns: _Columns, relaxation: _Relaxation, target: float) -> tuple[Any, ...] | None:
+    """The bounds every plan worth at least ``target`` must respect (reduced-cost fixing), or None
+    when no plan can be worth that much: (columns kept, their lower and upper counts, row lower bounds).
+
+    For max c·x, Ax ≤ b, 0 ≤ x ≤ u and duals y ≥ 0 with bound B = b·y + u·max(0, r), r = c − Aᵀy:
+    value(x) = B − y·(b − Ax) − Σ_{r>0} r(u − x) − Σ_{r<0} |r|·x, each term ≥ 0. So a plan worth
+    ``target`` spends at most B − target on them all: a column with r < 0 takes at most that ÷ |r|,
+    one with r > 0 falls at most that ÷ r short of u, and a row with y > 0 leaves at most that ÷ y.
+    """
+    slack = relaxation.priced_bound - target
+    if slack < 0:
+        return None
+    reduced = relaxation.reduced
+    lower, upper = np.zeros(columns.size), columns.upper.copy()
+    costly, profitable = reduced < -EPS, reduced > EPS
+    upper[costly] = np.minimum(upper[costly], np.floor(slack / -reduced[costly] + 1e-9))
+    lower[profitable] = np.maximum(0.0, upper[profitable] - np.floor(slack / reduced[profitable] + 1e-9))
+    price = relaxation.row_price
+    leeway = np.floor(slack / np.maximum(price, EPS) + 1e-9)
+    row_lower = np.where(price > EPS, np.maximum(0.0, columns.row_upper - leeway), 0.0)
+    kept = np.flatnonzero(upper >= 1)
+    return kept, lower[kept], upper[kept], row_lower
 
 
 def _mip(
-    highspy: Any, np: Any, columns: _Columns, hint: Mapping[tuple[int, int], int], deadline: float, gap_limit: float
-) -> tuple[dict[tuple[int, int], int], float | None, bool] | None:
-    """Solve the integer program warm-started from ``hint``: (counts, proven bound, stopped early) or None."""
-    everything = np.arange(columns.size)
-    solver = _new_highs(highspy, np, columns, everything, deadline)
+    highspy: Any,
+    np: Any,
+    columns: _Columns,
+    narrowed: tuple[Any, ...],
+    target: float,
+    deadline: float,
+    gap_limit: float,
+) -> tuple[dict[tuple[int, int], int] | None, float | None, bool]:
+    """Search for a plan worth at least ``target`` within the narrowed bounds:
+    (its counts or None, a proven bound on such plans or None, stopped early).
+
+    A search that ends without a plan proves there is none (the bound is then ``target``).
+    """
+    kept, lower, upper, row_lower = narrowed
+    solver = _new_highs(highspy, np, columns, kept, deadline)
+    n_rows, k = len(row_lower), len(kept)
+    solver.changeRowsBounds(n_rows, np.arange(n_rows, dtype=np.int32), row_lower, columns.row_upper)
+    solver.changeColsBounds(k, np.arange(k, dtype=np.int32), lower, upper)
+    # The objective as a row: nodes whose relaxation cannot reach the target are pruned at once.
+    solver.addRow(target, highspy.kHighsInf, k, np.arange(k, dtype=np.int32), columns.value[kept])
     solver.setOptionValue("mip_rel_gap", gap_limit)
-    integer = np.full(columns.size, int(highspy.HighsVarType.kInteger), dtype=np.uint8)
-    solver.changeColsIntegrality(columns.size, everything.astype(np.int32), integer)
-    start = sorted((columns.index(*key), count) for key, count in hint.items())
-    solver.setSolution(
-        len(start), np.array([n for n, _ in start], dtype=np.int32), np.array([float(c) for _, c in start])
-    )
+    integer = np.full(k, int(highspy.HighsVarType.kInteger), dtype=np.uint8)
+    solver.changeColsIntegrality(k, np.arange(k, dtype=np.int32), integer)
     _stop_at(highspy, solver, deadline)
     solver.run()
+    status = solver.getModelStatus()
+    stopped = status in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt)
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return None, target, False
     info = solver.getInfo()
+    bound = info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else None
     if info.primal_solution_status != highspy.kSolutionStatusFeasible:
-        return None
+        return None, bound, stopped
     values = np.asarray(solver.getSolution().col_value)
     counts = {
-        (int(columns.group[n]), int(columns.member[n])): round(float(values[n])) for n in np.flatnonzero(values > 0.5)
+        (int(columns.group[kept[n]]), int(columns.member[kept[n]])): round(float(values[n]))
+        for n in np.flatnonzero(values > 0.5)
     }
-    bound = info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else None
-    stopped = solver.getModelStatus() in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt)
     return counts, bound, stopped
 
 
@@ -708,7 +951,7 @@ class _Packing:
         """Member m takes k tasks of group g."""
         old = self.by_member[m].get(g, 0)
         self.journal.append(("count", m, g, old))
-        self.value += (k - old) * self.groups[g].value_of[m]
+        self.value += (k - old) * self.groups[g].value
         if k:
             self.by_member[m][g] = self.holders[g][m] = k
         else:
@@ -753,17 +996,17 @@ def _improve(
     """Local search: re-pack each member exactly, round after round, until nothing improves, the
     plan is worth ``enough`` (within the gap limit of the bound) or the deadline passes.
 
-    A member may also take a task from a colleague it is worth less with, if that colleague's freed
-    hours are expected (at ``refill`` value per unit, the LP's capacity prices) to make up the
-    difference; the colleague is then re-packed too, and the move is undone unless the plan gained.
+    A member may also take a task from a colleague, if that colleague's freed hours are expected (at
+    ``refill`` value per unit, the LP's capacity prices) to be worth refilling; the colleague is
+    then re-packed too, and the move is undone unless the plan gained.
     """
     if time.perf_counter() >= deadline:
         return dict(counts)
     packing = _Packing(problem, counts)
     offers: list[list[tuple[float, int]]] = [[] for _ in problem.members]
     for g, group in enumerate(problem.groups):
-        for m, value in zip(group.members, group.values, strict=True):
-            offers[m].append((value, g))
+        for m in group.members:
+            offers[m].append((group.value, g))
     for offer in offers:
         offer.sort(key=lambda vg: (-vg[0], vg[1]))
     no_refill = [0.0] * len(problem.members)
@@ -808,7 +1051,7 @@ def _repack(
         bucket.extend([(value, g, -1)] * k)
         slots[w] = room - k
         for other, held in packing.holders[g].items():
-            gain = value - groups[g].value_of[other] + refill[other] * w
+            gain = refill[other] * w
             if other != m and gain > EPS:
                 bucket.extend([(gain, g, other)] * held)
         if slots[w] <= 0:
@@ -822,7 +1065,7 @@ def _repack(
     if len(items) * (capacity + 1) > MAX_KNAPSACK_CELLS:
         return None
     chosen, total = _knapsack(np, items, capacity)
-    current = sum(k * groups[g].value_of[m] for g, k in packing.by_member[m].items())
+    current = sum(k * groups[g].value for g, k in packing.by_member[m].items())
     if total <= current + 1e-7:
         return None
     for g, k in list(packing.by_member[m].items()):
@@ -867,12 +1110,11 @@ def _repack_pair(np: Any, problem: _Problem, a: int, b: int, packing: _Packing) 
     for g in {*packing.by_member[a], *packing.by_member[b]}:
         pool[g] = packing.by_member[a].get(g, 0) + packing.by_member[b].get(g, 0)
     for g, group in enumerate(groups):
-        if packing.left[g] and (a in group.value_of or b in group.value_of):
+        if packing.left[g] and (a in group.eligible or b in group.eligible):
             pool[g] = pool.get(g, 0) + packing.left[g]
     by_size: dict[int, list[tuple[float, int]]] = {}
     for g, k in pool.items():
-        best = max(groups[g].value_of.get(a, 0.0), groups[g].value_of.get(b, 0.0))
-        by_size.setdefault(groups[g].units, []).extend([(best, g)] * k)
+        by_size.setdefault(groups[g].units, []).extend([(groups[g].value, g)] * k)
     items = []
     for w, offers in sorted(by_size.items()):
         offers.sort(key=lambda vg: (-vg[0], vg[1]))
@@ -880,7 +1122,7 @@ def _repack_pair(np: Any, problem: _Problem, a: int, b: int, packing: _Packing) 
     if len(items) * (caps[0] + 1) * (caps[1] + 1) > MAX_KNAPSACK_CELLS:
         return False
     total, chosen = _knapsack_2d(np, groups, items, (a, b), caps)
-    current = sum(k * groups[g].value_of[m] for m in (a, b) for g, k in packing.by_member[m].items())
+    current = sum(k * groups[g].value for m in (a, b) for g, k in packing.by_member[m].items())
     if total <= current + 1e-7:
         return False
     for m in (a, b):
@@ -905,12 +1147,12 @@ def _knapsack_2d(
     for i, g in enumerate(items):
         w, before = groups[g].units, best.copy()
         for side, m in enumerate(pair):
-            if m not in groups[g].value_of or w > caps[side]:
+            if m not in groups[g].eligible or w > caps[side]:
                 continue
             if side == 0:
-                candidate, target, mark = before[:-w, :] + groups[g].value_of[m], best[w:, :], took[i, w:, :]
+                candidate, target, mark = before[:-w, :] + groups[g].value, best[w:, :], took[i, w:, :]
             else:
-                candidate, target, mark = before[:, :-w] + groups[g].value_of[m], best[:, w:], took[i, :, w:]
+                candidate, target, mark = before[:, :-w] + groups[g].value, best[:, w:], took[i, :, w:]
             better = candidate > target + EPS
             target[better] = candidate[better]
             mark[better] = side + 1
@@ -964,8 +1206,8 @@ def _explain(problem: _Problem, outcome: _Outcome, gap: float | None, seconds: f
             left_out.append(LeftOutTask(task.id, task.title, task.priority, task.estimated_hours, reason, why_out))
             continue
         member = problem.members[m]
-        value = problem.groups[problem.group_of[t]].value_of[m]
-        why_in, who = _why_in(problem, t, m), _who_and_why(problem, t, m, free, booked)
+        value = problem.groups[problem.group_of[t]].value
+        why_in, who = _why_in(problem, t), _who_and_why(problem, t, m, free, booked)
         planned.append(
             PlannedTask(
                 task.id, task.title, task.priority, task.estimated_hours, member.id, member.name, value, why_in, who
@@ -1015,7 +1257,7 @@ class _Booked:
 def _booked(problem: _Problem, m: int, tasks: Sequence[int]) -> _Booked:
     """Summarise member m's planned tasks."""
     hours = sum(problem.tasks[t].estimated_hours for t in tasks)
-    value = sum(problem.groups[problem.group_of[t]].value_of[m] for t in tasks)
+    value = sum(problem.groups[problem.group_of[t]].value for t in tasks)
     lowest = min((PRIORITY_RANK[problem.tasks[t].priority] for t in tasks), default=None)
     return _Booked(hours, value, lowest, _remaining(problem.members[m]) - hours)
 
@@ -1025,17 +1267,15 @@ def _remaining(member: Member) -> float:
     return max(0.0, member.capacity_hours - member.current_load_hours)
 
 
-def _why_in(problem: _Problem, t: int, m: int) -> str:
+def _why_in(problem: _Problem, t: int) -> str:
     """How the task's value is made up (see the module docstring)."""
     task = problem.tasks[t]
     weight, rank = PRIORITY_WEIGHT[task.priority], problem.score_rank[t]
-    match = problem.match[problem.groups[problem.group_of[t]].skills][m]
-    value = problem.groups[problem.group_of[t]].value_of[m]
+    value = problem.groups[problem.group_of[t]].value
     score = "no score" if task.priority_score is None else f"score {task.priority_score:g} ranks {rank:.2f}"
     return (
-        f"{task.priority} priority (weight {weight:g}); {score} (+{SCORE_BONUS * rank:.2f}); "
-        f"skill match {match:.2f} (+{SKILL_BONUS * match:.2f}): value {value:.2f}, "
-        f"{value / task.estimated_hours:.2f} per hour"
+        f"{task.priority} priority (weight {weight:g} per hour); {score} (+{SCORE_BONUS * rank:.2f}): "
+        f"{value / task.estimated_hours:.2f} per hour × {task.estimated_hours:g}h = value {value:.2f}"
     )
 
 
@@ -1100,7 +1340,7 @@ def _why_out(problem: _Problem, t: int, assignment: Sequence[int | None], booked
     lowest = min((b.lowest_priority for b in fits if b.lowest_priority is not None), default=None)
     if lowest is not None and lowest > PRIORITY_RANK[task.priority]:
         return "lower-priority", f"{where}; their hours went to higher-priority work"
-    value = max(group.values)
+    value = group.value
     planned_hours = sum(b.hours for b in fits)
     rate = sum(b.value for b in fits) / planned_hours if planned_hours else 0.0
     return "lower-value", (

@@ -1,4 +1,4 @@
-"""The sprint planner: capacity, priorities, pins, skills, optimality, explanations, fallback."""
+"""The sprint planner: capacity, priorities, pins, skills and fit, optimality, explanations, fallback."""
 
 from __future__ import annotations
 
@@ -27,12 +27,16 @@ def assignees(plan: SprintPlan) -> dict[str, str]:
     return {p.task_id: p.assignee_id for p in plan.planned}
 
 
-def expected_value(t: Task, m: Member, rank: float = 0.0) -> float:
+def expected_value(t: Task, rank: float = 0.0) -> float:
     """The documented value function, written out independently of the module."""
+    return t.estimated_hours * WEIGHT[t.priority] * (1 + 0.25 * rank)
+
+
+def skill_match(t: Task, m: Member) -> float:
+    """The documented fit of a task to a member."""
     levels = m.skills if isinstance(m.skills, dict) else dict.fromkeys(m.skills, 3)
     required = t.required_skills
-    match = sum(levels.get(s, 0) / 5 for s in required) / len(required) if required else 0.6
-    return WEIGHT[t.priority] * (1 + 0.25 * rank + 0.5 * match)
+    return sum(levels.get(s, 0) / 5 for s in required) / len(required) if required else 0.6
 
 
 def assert_feasible(plan: SprintPlan, tasks: list[Task], members: list[Member]) -> None:
@@ -107,6 +111,20 @@ def test_higher_priority_is_preferred() -> None:
     assert reasons == {"low": "lower-priority", "high": "lower-priority", "med": "lower-priority"}
 
 
+def test_a_long_critical_task_is_not_traded_for_many_small_low_ones() -> None:
+    members = [member("a", capacity=16)]
+    tasks = [task("crit", "critical", 16)] + [task(f"low{n}", "low", 1) for n in range(16)]
+    plan = plan_sprint(tasks, members)
+    assert assignees(plan) == {"crit": "a"}
+    assert {o.reason for o in plan.left_out} == {"lower-priority"}
+
+
+def test_within_a_priority_slicing_does_not_matter() -> None:
+    one_big = plan_sprint([task("big", "high", 8)], [member("a", capacity=8)])
+    many_small = plan_sprint([task(f"s{n}", "high", 1) for n in range(8)], [member("a", capacity=8)])
+    assert one_big.total_value == pytest.approx(many_small.total_value) == pytest.approx(32)
+
+
 def test_score_breaks_ties_within_a_priority() -> None:
     members = [member("a", capacity=4)]
     tasks = [task("plain", "high"), task("scored", "high", priority_score=12.0), task("top", "high", priority_score=80)]
@@ -135,7 +153,7 @@ def test_task_goes_to_the_skilled_member_when_capacity_allows() -> None:
     assert assignees(plan) == {"ui": "fe", "api": "generalist"}
     ui = next(p for p in plan.planned if p.task_id == "ui")
     assert "best skill match" in ui.who_and_why and "frontend 5/5" in ui.who_and_why
-    assert ui.value == pytest.approx(expected_value(tasks[0], members[1]))
+    assert ui.value == pytest.approx(expected_value(tasks[0]))
 
 
 def test_when_the_expert_is_full_the_next_best_takes_it() -> None:
@@ -145,6 +163,41 @@ def test_when_the_expert_is_full_the_next_best_takes_it() -> None:
     assert assignees(plan) == {"a": "fe", "b": "junior"}
     b = next(p for p in plan.planned if p.task_id == "b")
     assert "better-matched Member fe have no room left" in b.who_and_why
+
+
+def test_skills_decide_who_not_what() -> None:
+    # Nobody on the team has "ml"; the high-priority ml task still outranks the medium one that fits.
+    members = [member("fe", capacity=4, skills={"frontend": 5})]
+    tasks = [task("ui", "medium", 4, ("frontend",)), task("ml", "high", 4, ("ml",))]
+    plan = plan_sprint(tasks, members)
+    assert assignees(plan) == {"ml": "fe"}
+    assert "nobody has ml" in plan.planned[0].who_and_why
+
+
+def test_the_fit_pass_exchanges_work_between_full_members() -> None:
+    members = [member("fe", capacity=6, skills={"frontend": 5}), member("be", capacity=6, skills={"backend": 5})]
+    tasks = [task("ui", "high", 6, ("frontend",)), task("api", "high", 6, ("backend",))]
+    problem = sprint_planner._prepare(tasks, members, False)
+    crossed = sprint_planner._assign_by_fit(problem, [1, 0], deadline=float("inf"))  # both full, both wrong
+    assert crossed == [0, 1]
+
+
+def test_fit_never_changes_what_enters() -> None:
+    for seed in range(6):
+        tasks, members = random_instance(300 + seed, 25, 4)
+        problem = sprint_planner._prepare(tasks, members, False)
+        placed = sprint_planner._polish(problem, sprint_planner._greedy(problem))
+        fitted = sprint_planner._assign_by_fit(problem, placed, deadline=float("inf"))
+        assert [m is None for m in fitted] == [m is None for m in placed]
+        total = sum(
+            skill_match(tasks[t], members[m]) * expected_value(tasks[t]) for t, m in enumerate(fitted) if m is not None
+        )
+        before = sum(
+            skill_match(tasks[t], members[m]) * expected_value(tasks[t]) for t, m in enumerate(placed) if m is not None
+        )
+        assert total >= before - 1e-9
+        free = sprint_planner._free_after(problem, fitted)
+        assert min(free, default=0) >= 0
 
 
 def test_strict_skills_excludes_unskilled_members() -> None:
@@ -174,9 +227,7 @@ def brute_force(tasks: list[Task], members: list[Member]) -> float:
         ):
             continue
         value = sum(
-            expected_value(t, members[m], ranks[n])
-            for n, (t, m) in enumerate(zip(tasks, choice, strict=True))
-            if m is not None
+            expected_value(t, ranks[n]) for n, (t, m) in enumerate(zip(tasks, choice, strict=True)) if m is not None
         )
         best = max(best, value)
     return best
@@ -191,6 +242,15 @@ def test_solver_matches_brute_force_on_tiny_instances() -> None:
         assert plan.status == "optimal" and plan.solver == "highs"
         assert plan.bound is not None and plan.bound >= optimum - 1e-6
         assert plan.gap == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("strict_skills", [False, True])
+def test_benchmark_sized_backlogs_are_proven_optimal(strict_skills: bool) -> None:
+    # The pooled bound proves the non-strict plans at once; strict ones need the LP and the search.
+    tasks, members = make_instance(9, 200, 20, 2.0)
+    plan = plan_sprint(tasks, members, gap_limit=0.0, time_limit_seconds=30, strict_skills=strict_skills)
+    assert plan.status == "optimal" and not plan.time_limited
+    assert_feasible(plan, tasks, members)
 
 
 def test_solver_is_at_least_as_good_as_greedy() -> None:
