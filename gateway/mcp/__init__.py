@@ -15,10 +15,10 @@ refresh) and ``/revoke``, and checks bearer tokens on ``/mcp``.
   denies. The pending request travels signed (so nothing is stored before consent), and the form
   that approves carries a second signed, short-lived value tying the signed-in person to that
   request.
-- ``endpoint``: :class:`McpEndpoint`, which puts it together and routes it in the gateway, and the
-  tools. Tools act as an ``mcp`` principal: the grant's person, its one project, their current
-  role there and the granted scopes. Later domains register their tools on
-  :attr:`McpEndpoint.server`.
+- ``endpoint``: :class:`McpEndpoint`, which puts it together and routes it in the gateway.
+- ``tools`` registers every domain's tools (identity's own there, planning's in
+  ``planning_tools``); ``calls`` is what each needs. Tools act as an ``mcp`` principal: the
+  grant's person, its one project, their current role there and the granted scopes.
 """
 
 from gateway.mcp.endpoint import McpEndpoint

@@ -1,7 +1,6 @@
-"""The MCP endpoint (``/mcp``, streamable HTTP): the SDK's server, its routes in the gateway, the tools.
+"""The MCP endpoint (``/mcp``, streamable HTTP): the SDK's server and its routes in the gateway.
 
-Tools act as an ``mcp`` principal: the grant's person, its one project, their current role there
-and the granted scopes. Later domains register their tools on :attr:`McpEndpoint.server`.
+The tools are in :mod:`gateway.mcp.tools` (identity's) and :mod:`gateway.mcp.planning_tools`.
 """
 
 from __future__ import annotations
@@ -10,32 +9,28 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable
-from typing import Any
+from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 import grpc
 from fastapi import FastAPI
-from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.routes import validate_issuer_url
 from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
-from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import AnyHttpUrl, ValidationError
 from starlette.routing import Route
 
-from aira.common.v1 import types_pb2
-from aira.identity.v1 import accounts_pb2, mcp_oauth_pb2, projects_pb2
+from aira.identity.v1 import accounts_pb2, mcp_oauth_pb2
 from gateway.deps import GatewayState
 from gateway.mcp.consent import CONSENT_PATH, Consent, ConsentSigner
 from gateway.mcp.provider import (
     AiraOAuthProvider,
-    McpAccessToken,
     McpTokenVerifier,
     OAuthRefusals,
     PublicClientRevocation,
 )
+from gateway.mcp.tools import register_tools
 from gateway.settings import GatewaySettings
 from services.chassis.service import version
 
@@ -160,79 +155,3 @@ def _usable_issuer(url: str) -> bool:
     except (ValueError, ValidationError):
         return False
     return True
-
-
-# --- tools ---------------------------------------------------------------------------------
-
-
-def _grant(ctx: Context) -> McpAccessToken:
-    token = get_access_token()
-    if token is None:
-        request = getattr(ctx.request_context, "request", None)
-        user = request.scope.get("user") if request is not None else None
-        token = getattr(user, "access_token", None)
-    if not isinstance(token, McpAccessToken):
-        raise ToolError("this connection is not authorized")
-    return token
-
-
-async def _call(call: Awaitable[Any]) -> Any:
-    """A service call whose refusals become tool errors the model can read."""
-    try:
-        return await call
-    except grpc.aio.AioRpcError as exc:
-        if exc.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-            raise ToolError("a service is unavailable; try again shortly") from exc
-        if exc.code() in (
-            grpc.StatusCode.NOT_FOUND,
-            grpc.StatusCode.PERMISSION_DENIED,
-            grpc.StatusCode.UNAUTHENTICATED,
-            grpc.StatusCode.INVALID_ARGUMENT,
-            grpc.StatusCode.FAILED_PRECONDITION,
-        ):
-            raise ToolError(exc.details() or exc.code().name.lower()) from exc
-        raise
-
-
-def register_tools(endpoint: McpEndpoint) -> None:
-    server = endpoint.server
-
-    @server.tool(
-        name="whoami",
-        description="Who this connection acts as: the person, the one project it is bound to, "
-        "their role there and the scopes they granted.",
-    )
-    async def whoami(ctx: Context) -> dict[str, Any]:
-        grant = _grant(ctx)
-        state = endpoint.state
-        metadata = state.principals.metadata(grant.caller())
-        me = await _call(state.clients.accounts.GetMe(accounts_pb2.GetMeRequest(), metadata=metadata))
-        project = await _call(
-            state.clients.projects.GetProject(projects_pb2.ProjectRef(project_id=grant.project_id), metadata=metadata)
-        )
-        return {
-            "user": {"id": me.id, "email": me.email, "name": me.name},
-            "project": {"id": project.id, "name": project.name, "role": project.role},
-            "scopes": list(grant.scopes),
-            "client_id": grant.client_id,
-        }
-
-    @server.tool(
-        name="list_projects",
-        description="The projects this connection can see: exactly the one it was granted.",
-    )
-    async def list_projects(ctx: Context) -> dict[str, Any]:
-        grant = _grant(ctx)
-        state = endpoint.state
-        reply = await _call(
-            state.clients.projects.ListProjects(
-                projects_pb2.ListProjectsRequest(page=types_pb2.PageRequest(limit=50)),
-                metadata=state.principals.metadata(grant.caller()),
-            )
-        )
-        return {
-            "items": [
-                {"id": p.id, "name": p.name, "description": p.description, "vision": p.vision, "role": p.role}
-                for p in reply.items
-            ]
-        }

@@ -44,9 +44,7 @@ async def recount(uow: UnitOfWork, sprint_id: uuid.UUID) -> None:
         .subquery()
     )
     stories = select(
-        func.coalesce(
-            func.jsonb_agg(aggregate_order_by(firsts.c.feature_id, firsts.c.first)), literal([], JSONB)
-        )
+        func.coalesce(func.jsonb_agg(aggregate_order_by(firsts.c.feature_id, firsts.c.first)), literal([], JSONB))
     ).scalar_subquery()
     await uow.session.execute(
         update(sprints)

@@ -159,7 +159,7 @@ async def test_an_mcp_client_registers_authorizes_and_calls_tools(system, api) -
         Client(streamable_http_client(f"{system.base_url}/mcp", http_client=http)) as client,
     ):
         tools = {tool.name for tool in (await client.list_tools()).tools}
-        assert {"whoami", "list_projects"} <= tools
+        assert {"whoami", "list_projects", "list_features", "list_tasks", "get_task", "create_task"} <= tools
 
         me = structured(await client.call_tool("whoami", {}))
         assert me["user"] == {"id": tokens["user"]["id"], "email": tokens["email"], "name": "Ada"}
@@ -192,6 +192,61 @@ async def test_an_mcp_client_registers_authorizes_and_calls_tools(system, api) -
     )
     assert refused.status_code == 401
     assert 'resource_metadata="' in refused.headers["www-authenticate"]
+
+
+async def test_planning_tools_read_and_write_the_granted_project_only(system, api) -> None:
+    tokens, (apollo, gemini) = await person_with_projects(api, "Apollo", "Gemini")
+    elsewhere = await api.post(
+        f"/v1/projects/{gemini['id']}/tasks", json={"title": "Gemini's secret"}, headers=bearer(tokens)
+    )
+    assert elsewhere.status_code == 201, elsewhere.text
+    feature = await api.post(
+        f"/v1/projects/{apollo['id']}/features",
+        json={"title": "Checkout", "reach": 100, "impact": 2, "confidence": 0.8, "effort": 4},
+        headers=bearer(tokens),
+    )
+    assert feature.status_code == 201, feature.text
+    browser = Browser(system.base_url, tokens["email"], project_id=apollo["id"], write=True)
+    async with (
+        httpx2.AsyncClient(auth=oauth_client(system, browser, MemoryStorage()), timeout=30) as http,
+        Client(streamable_http_client(f"{system.base_url}/mcp", http_client=http)) as client,
+    ):
+        made = structured(
+            await client.call_tool(
+                "create_task",
+                {
+                    "title": "Pay with a saved card",
+                    "priority": "high",
+                    "estimated_hours": "6.5",
+                    "required_skills": ["Backend"],
+                    "feature_id": feature.json()["id"],
+                },
+            )
+        )
+        assert made["key"].startswith("AP") and made["status"] == "backlog" and made["estimated_hours"] == "6.50"
+        assert made["required_skills"] == ["backend"] and made["feature_id"] == feature.json()["id"]
+        found = structured(await client.call_tool("get_task", {"task": made["key"].lower()}))
+        assert found["id"] == made["id"]
+        listed = structured(await client.call_tool("list_tasks", {"priority": "high"}))
+        assert [t["id"] for t in listed["items"]] == [made["id"]]  # Gemini's task is not in this grant
+        features = structured(await client.call_tool("list_features", {}))
+        assert [f["title"] for f in features["items"]] == ["Checkout"]
+
+        # Another project's task is as unknown as one that does not exist.
+        hidden_task = await client.call_tool("get_task", {"task": elsewhere.json()["id"]})
+        assert hidden_task.is_error and "no such task" in hidden_task.content[0].text
+        bad = await client.call_tool("create_task", {"title": "x", "estimated_hours": "1.234"})
+        assert bad.is_error
+        assert structured(await client.call_tool("list_tasks", {}))["items"] == [found]
+
+    reader = Browser(system.base_url, tokens["email"], project_id=apollo["id"])  # read scope only
+    async with (
+        httpx2.AsyncClient(auth=oauth_client(system, reader, MemoryStorage()), timeout=30) as http,
+        Client(streamable_http_client(f"{system.base_url}/mcp", http_client=http)) as client,
+    ):
+        refused = await client.call_tool("create_task", {"title": "Not allowed"})
+        assert refused.is_error and "scope" in refused.content[0].text
+        assert len(structured(await client.call_tool("list_tasks", {}))["items"]) == 1
 
 
 async def test_the_discovery_documents(api, system) -> None:
