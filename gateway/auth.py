@@ -200,11 +200,13 @@ class Principals:
         project_id: str | None = None,
         role: str | None = None,
         scopes: tuple[str, ...] = (),
+        lasting: float = 0.0,
     ) -> tuple[tuple[str, str], ...]:
         """gRPC metadata carrying a principal for ``caller`` (anonymous when None).
 
         ``scopes`` on a person's principal are what the gateway vouches for beyond a project role
         (``platform_admin``, see gateway/routes/audit.py); a key's scopes are the key's own.
+        ``lasting``: the token must stay valid this many seconds (a long call's deadline).
         """
         if caller is None:
             principal = Principal.anonymous()
@@ -218,7 +220,7 @@ class Principals:
             )
         else:
             principal = Principal(subject=caller.user_id, kind="user", project_id=project_id, role=role, scopes=scopes)
-        return ((METADATA_KEY, self._signer.mint(principal)),)
+        return ((METADATA_KEY, self._signer.mint(principal, lasting=lasting)),)
 
     def gateway(self) -> tuple[tuple[str, str], ...]:
         """Metadata for the gateway's own calls (key checks, security reports)."""

@@ -93,15 +93,18 @@ def _not_found() -> ApiProblem:
     return ApiProblem(404, "project-not-found", "project not found")
 
 
-async def project_metadata(gateway: GatewayState, who: Caller, project_id: str) -> tuple[tuple[str, str], ...]:
+async def project_metadata(
+    gateway: GatewayState, who: Caller, project_id: str, *, lasting: float = 0.0
+) -> tuple[tuple[str, str], ...]:
     """A principal for ``who`` acting in ``project_id`` with their role; 404 for non-members.
 
-    For services other than identity, which cannot look roles up themselves.
+    For services other than identity, which cannot look roles up themselves. ``lasting``: for a
+    call that may outlive a token (its deadline), so the services it calls still accept it.
     """
     if who.kind == "api_key":
         if who.project_id != project_id:
             raise _not_found()
-        return gateway.principals.metadata(who)
+        return gateway.principals.metadata(who, lasting=lasting)
     role = gateway.access.get(who.user_id, project_id)
     if role is None:
         try:
@@ -114,4 +117,4 @@ async def project_metadata(gateway: GatewayState, who: Caller, project_id: str) 
             raise
         role = access.role
         gateway.access.put(who.user_id, project_id, role)
-    return gateway.principals.metadata(who, project_id=project_id, role=role)
+    return gateway.principals.metadata(who, project_id=project_id, role=role, lasting=lasting)

@@ -26,7 +26,9 @@ from gateway.schemas import StrictBody, from_proto
 router = APIRouter(prefix="/v1/projects", tags=["features"])
 
 # Generation may ask the model several times (each up to 180 s); breakdown asks it once. Both are
-# synchronous for now and should become runs with progress (like sprint plans).
+# synchronous: planning asks the AI gateway with the caller's principal, so their tokens are minted
+# to outlast these deadlines. (Runs in the background would need a credential of planning's own;
+# today only the gateway signs principals, decision 0003.)
 GENERATION_SECONDS = 600.0
 BREAKDOWN_SECONDS = 200.0
 
@@ -220,7 +222,7 @@ async def generate_features(
     max_features = body.max_features if body is not None and body.max_features is not None else 0
     reply = await gateway.clients.features.GenerateFeatures(
         work_pb2.GenerateFeaturesRequest(project_id=project_id, max_features=max_features),
-        metadata=await project_metadata(gateway, who, project_id) + idempotency,
+        metadata=await project_metadata(gateway, who, project_id, lasting=GENERATION_SECONDS) + idempotency,
         timeout=GENERATION_SECONDS,
     )
     report = from_proto(reply.report)
@@ -304,7 +306,7 @@ async def break_down_feature(
     project_id = project_id_of(project_id)
     reply = await gateway.clients.features.BreakDownFeature(
         _ref(project_id, feature_id),
-        metadata=await project_metadata(gateway, who, project_id) + idempotency,
+        metadata=await project_metadata(gateway, who, project_id, lasting=BREAKDOWN_SECONDS) + idempotency,
         timeout=BREAKDOWN_SECONDS,
     )
     return {

@@ -8,6 +8,7 @@ id travels beside them as ``x-request-id`` (see docs/decisions/0003-principal-to
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from collections import OrderedDict
@@ -24,6 +25,8 @@ METADATA_KEY = "x-aira-principal"
 ISSUER = "aira-gateway"
 AUDIENCE = "aira-internal"
 DEFAULT_TTL_SECONDS = 120
+# The longest a token may be asked to last (a long call's deadline).
+MAX_LASTING_SECONDS = 900
 KINDS = frozenset({"user", "api_key", "mcp", "service", "anonymous"})
 _CACHE_SIZE = 10_000
 
@@ -68,20 +71,28 @@ class PrincipalSigner:
     def from_keys_dir(cls, keys_dir: Path) -> PrincipalSigner:
         return cls(keyfiles.load_private_key(keys_dir, keyfiles.PRINCIPAL_SIGNING))
 
-    def mint(self, principal: Principal) -> str:
-        """A signed token for ``principal`` with at least half of its lifetime left."""
+    def mint(self, principal: Principal, *, lasting: float = 0.0) -> str:
+        """A signed token for ``principal`` with at least half of its lifetime left, and at least
+        ``lasting`` seconds (at most MAX_LASTING_SECONDS).
+
+        ``lasting`` is for calls that run longer than a token lives (feature generation asks the
+        model for minutes): a service forwards its caller's token to the services it calls, so
+        the token must outlive the whole call.
+        """
+        needed = max(self._ttl / 2, min(lasting, MAX_LASTING_SECONDS))
         cached = self._minted.get(principal)
         now = time.time()
-        if cached is not None and cached[1] - now > self._ttl / 2:
+        if cached is not None and cached[1] - now > needed:
             return cached[0]
         issued = int(now)
+        expires = issued + max(self._ttl, math.ceil(needed) + 1)
         claims: dict[str, object] = {
             "iss": ISSUER,
             "aud": AUDIENCE,
             "sub": principal.subject,
             "knd": principal.kind,
             "iat": issued,
-            "exp": issued + self._ttl,
+            "exp": expires,
         }
         if principal.project_id:
             claims["pid"] = principal.project_id
@@ -90,7 +101,7 @@ class PrincipalSigner:
         if principal.scopes:
             claims["scp"] = list(principal.scopes)
         token = jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self._kid})
-        self._minted[principal] = (token, issued + self._ttl)
+        self._minted[principal] = (token, expires)
         self._minted.move_to_end(principal)
         if len(self._minted) > _CACHE_SIZE:
             self._minted.popitem(last=False)
