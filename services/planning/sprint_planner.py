@@ -1299,9 +1299,10 @@ def _who_and_why(problem: _Problem, t: int, m: int, free: Sequence[int], booked:
         return f"best skill match available ({held}; match {match[m]:.2f}); {room}"
     roomy = [n for n in better if free[n] >= group.units]
     names = _names(problem, roomy or better)
-    if roomy:  # only when the search stopped early; the polish moves such tasks otherwise
+    if roomy:  # only when the fit pass ran out of time; it moves such tasks otherwise
         return f"{held} (match {match[m]:.2f}); better-matched {names} had room but the search left it here; {room}"
-    return f"{held} (match {match[m]:.2f}); better-matched {names} have no room left for it; {room}"
+    have = "has" if len(better) == 1 else "have"
+    return f"{held} (match {match[m]:.2f}); better-matched {names} {have} no room left for it; {room}"
 
 
 def _names(problem: _Problem, members: Sequence[int]) -> str:

@@ -162,7 +162,7 @@ def test_when_the_expert_is_full_the_next_best_takes_it() -> None:
     plan = plan_sprint(tasks, members)
     assert assignees(plan) == {"a": "fe", "b": "junior"}
     b = next(p for p in plan.planned if p.task_id == "b")
-    assert "better-matched Member fe have no room left" in b.who_and_why
+    assert "better-matched Member fe has no room left" in b.who_and_why
 
 
 def test_skills_decide_who_not_what() -> None:
