@@ -89,6 +89,10 @@ class ExpiringCache(Generic[K, V]):
             self._entries.popitem(last=False)
 
 
+def _keys_unavailable() -> ApiProblem:
+    return ApiProblem(503, "unavailable", "cannot check tokens right now", headers={"Retry-After": "1"})
+
+
 class AccessTokenVerifier:
     """Verifies access JWTs with the keys identity publishes."""
 
@@ -115,6 +119,15 @@ class AccessTokenVerifier:
             self._keys = {jwk["kid"]: jwt.PyJWK(jwk).key for jwk in document.get("keys", []) if "kid" in jwk}
             self._fetched_at = time.monotonic()
 
+    async def ensure_keys(self) -> None:
+        """Fetch identity's published keys unless some are known; a 503 problem when it cannot be reached."""
+        if self._keys:
+            return
+        try:
+            await self._refresh(force=False)
+        except grpc.aio.AioRpcError as exc:
+            raise _keys_unavailable() from exc
+
     async def signing_key(self, kid: str | None) -> object:
         """Identity's public key ``kid``, refetching the published keys when it is unknown; else a 401 problem.
 
@@ -128,9 +141,7 @@ class AccessTokenVerifier:
                 await self._refresh(force=True)
         except grpc.aio.AioRpcError as exc:
             if not self._keys:
-                raise ApiProblem(
-                    503, "unavailable", "cannot check tokens right now", headers={"Retry-After": "1"}
-                ) from exc
+                raise _keys_unavailable() from exc
             log.warning("could not refresh signing keys: %s", exc.code().name)
         if kid not in self._keys:
             raise unauthorized("access token signed by an unknown key", "invalid-token")

@@ -26,6 +26,7 @@ from gateway.deps import GatewayState
 from gateway.mcp.consent import CONSENT_PATH, Consent, ConsentSigner
 from gateway.mcp.provider import (
     AiraOAuthProvider,
+    KeysFirst,
     McpTokenVerifier,
     OAuthRefusals,
     PublicClientRevocation,
@@ -110,7 +111,7 @@ class McpEndpoint:
         if not self.enabled:
             log.warning("MCP is off: its issuer %s must be https (or a loopback address)", self.public_url)
             return
-        audited = OAuthRefusals(PublicClientRevocation(self.app), self._report)
+        audited = OAuthRefusals(PublicClientRevocation(KeysFirst(self.app, self.verifier)), self._report)
         for route in self.app.routes:
             if isinstance(route, Route):
                 app.router.routes.append(Route(route.path, endpoint=audited, include_in_schema=False))

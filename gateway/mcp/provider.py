@@ -40,7 +40,7 @@ from aira.identity.v1 import mcp_oauth_pb2
 from gateway.auth import ISSUER, AccessTokenVerifier, Caller, ExpiringCache, decode_identity_jwt
 from gateway.deps import GatewayState
 from gateway.mcp.consent import CONSENT_PATH, REQUEST_AUDIENCE, ConsentSigner
-from gateway.problems import ApiProblem
+from gateway.problems import ApiProblem, problem_response
 
 AUDIENCE = "aira-mcp"
 TOKEN_TYPE = "mcp_access"
@@ -175,6 +175,26 @@ class OAuthRefusals:
             await self.app(scope, capture, watch)
         finally:
             _refusal.reset(token)
+
+
+class KeysFirst:
+    """``/mcp`` checks tokens with identity's published keys. While identity cannot be reached and
+    none are known yet, answer 503 (problem+json, Retry-After) here: inside the SDK the failure
+    would surface as its generic 500, and a client would not know to simply try again."""
+
+    def __init__(self, app: ASGIApp, verifier: McpTokenVerifier) -> None:
+        self.app = app
+        self.verifier = verifier
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path") == "/mcp":
+            try:
+                await self.verifier.ensure_keys()
+            except ApiProblem as exc:
+                response = problem_response(exc.status, exc.slug, exc.detail, instance="/mcp", headers=exc.headers)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class PublicClientRevocation:
