@@ -98,8 +98,9 @@ MIP_COLUMNS = 10_000
 # column (measured 0.25 s on 3,600 columns): the integer search stops that early, and needs twice it.
 MIP_SECONDS_PER_COLUMN = 1e-4
 # The pooled bound is skipped when its knapsack table (task parts × team capacity units, a bit each)
-# is larger: 200 million bits is 25 MB and about a second.
+# is larger: 200 million bits is 25 MB and about a second (measured 4 ns a cell: 33 million in 0.13 s).
 MAX_POOLED_CELLS = 200_000_000
+POOLED_SECONDS_PER_CELL = 5e-9
 # The local search skips a member whose knapsack table (items × capacity units) would be larger.
 MAX_KNAPSACK_CELLS = 5_000_000
 # Teams up to this size also get the pairwise re-packing (its cost grows with the square of the team).
@@ -575,7 +576,7 @@ def _solve_with_highs(
 ) -> _Outcome:
     """The solver pipeline; see the module docstring."""
     best, bound = greedy, math.inf
-    pooled = _pooled(np, problem)
+    pooled = _pooled(np, problem, deadline)
     if pooled is not None:
         bound, chosen = pooled
         best = _better(problem, _polish(problem, _pack(problem, chosen)), best)
@@ -633,10 +634,11 @@ def _better(problem: _Problem, found: list[int | None], best: list[int | None]) 
     return found if _plan_value(problem, found) > _plan_value(problem, best) else best
 
 
-def _pooled(np: Any, problem: _Problem) -> tuple[float, dict[int, int]] | None:
+def _pooled(np: Any, problem: _Problem, deadline: float) -> tuple[float, dict[int, int]] | None:
     """The pooled bound: the best value of any task set that fits in everyone's hours taken
     together (a knapsack of the team's total capacity), and that set as {group: count}; None when
-    the table would be too large. Every plan's tasks fit in the pool, so this bounds every plan."""
+    the table would be too large or take more than half the time left. Every plan's tasks fit in
+    the pool, so this bounds every plan."""
     capacity = sum(problem.free)
     items = []  # (group, count, units, value): each group split in powers of two
     for g, group in enumerate(problem.groups):
@@ -645,7 +647,8 @@ def _pooled(np: Any, problem: _Problem) -> tuple[float, dict[int, int]] | None:
             k = min(part, left)
             items.append((g, k, k * group.units, k * group.value))
             left, part = left - k, 2 * part
-    if len(items) * (capacity + 1) > MAX_POOLED_CELLS:
+    cells = len(items) * (capacity + 1)
+    if cells > MAX_POOLED_CELLS or cells * POOLED_SECONDS_PER_CELL > (deadline - time.perf_counter()) / 2:
         return None
     best = np.zeros(capacity + 1)
     took = []  # per item, which capacities it improved, as bits (the table can be large)
