@@ -58,10 +58,22 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                 scopes=tuple(identity.scopes),
             )
 
+        async def session_open(session_id: str) -> bool:
+            state = await clients.accounts.CheckSession(
+                accounts_pb2.CheckSessionRequest(session_id=session_id), metadata=principals.gateway(), timeout=2.0
+            )
+            return state.open
+
         app.state.aira = GatewayState(
             settings=settings,
             clients=clients,
-            tokens=AccessTokenVerifier(fetch_jwks, settings.jwks_refresh_seconds, report=reports.report),
+            tokens=AccessTokenVerifier(
+                fetch_jwks,
+                settings.jwks_refresh_seconds,
+                report=reports.report,
+                session_open=session_open,
+                session_check_seconds=settings.session_check_seconds,
+            ),
             api_keys=ApiKeyVerifier(authenticate_key, settings.api_key_cache_seconds),
             principals=principals,
             access=AccessCache(settings.access_cache_seconds),

@@ -101,6 +101,8 @@ class AccessTokenVerifier:
         fetch_jwks: Callable[[], Awaitable[str]],
         refresh_seconds: float = 300.0,
         report: Callable[[str, str, dict], None] | None = None,
+        session_open: Callable[[str], Awaitable[bool]] | None = None,
+        session_check_seconds: float = 15.0,
     ) -> None:
         self._fetch = fetch_jwks
         self._refresh_seconds = refresh_seconds
@@ -108,7 +110,10 @@ class AccessTokenVerifier:
         self._keys: dict[str, object] = {}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
-        self._verified: ExpiringCache[str, Caller] = ExpiringCache()
+        self._verified: ExpiringCache[str, tuple[Caller, str | None]] = ExpiringCache()
+        self._session_open = session_open
+        self._session_check_seconds = session_check_seconds
+        self._sessions: ExpiringCache[str, bool] = ExpiringCache()
 
     async def _refresh(self, force: bool) -> None:
         async with self._lock:
@@ -156,10 +161,33 @@ class AccessTokenVerifier:
         return unauthorized(detail, slug)
 
     async def verify(self, token: str) -> Caller:
-        """The caller the token names; 401 problem when it is forged, expired or not an access token."""
-        now = time.time()
-        if (cached := self._verified.get(token, now)) is not None:
-            return cached
+        """The caller the token names; 401 problem when it is forged, expired, not an access token or
+        of a session that has ended."""
+        verified = self._verified.get(token, time.time()) or await self._decode(token)
+        caller, session_id = verified
+        if session_id is not None and not await self._open(session_id):
+            raise self._refuse(token, "session-ended", "this session has ended; sign in again")
+        return caller
+
+    async def _open(self, session_id: str) -> bool:
+        """Whether the session is open, as identity said at most ``session_check_seconds`` ago. While
+        identity cannot be reached the token's own expiry is the limit (logged)."""
+        if self._session_open is None:
+            return True
+        now = time.monotonic()
+        if (known := self._sessions.get(session_id, now)) is not None:
+            return known
+        try:
+            is_open = await self._session_open(session_id)
+        except grpc.aio.AioRpcError as exc:
+            log.warning("could not check a session, trusting its token until it expires: %s", exc.code().name)
+            return True
+        # An ended session never reopens: remember that for as long as its tokens may live.
+        self._sessions.put(session_id, is_open, now + (self._session_check_seconds if is_open else 3600.0))
+        return is_open
+
+    async def _decode(self, token: str) -> tuple[Caller, str | None]:
+        """Check the token's signature and claims: the caller and its session id."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -174,8 +202,9 @@ class AccessTokenVerifier:
         if claims.get("typ") != "access":
             raise self._refuse(token, "invalid-token", "not an access token")
         caller = Caller(user_id=str(claims["sub"]), email=str(claims.get("email", "")))
-        self._verified.put(token, caller, float(claims["exp"]))
-        return caller
+        verified = (caller, str(claims["sid"]) if claims.get("sid") else None)
+        self._verified.put(token, verified, float(claims["exp"]))
+        return verified
 
 
 class ApiKeyVerifier:

@@ -15,6 +15,9 @@ class GatewaySettings(Settings):
     access_cache_seconds: float = 5.0
     # How long the gateway trusts an API key it resolved (revocation applies within this).
     api_key_cache_seconds: float = 30.0
+    # How long the gateway trusts that an access token's session is open (logout, a password change
+    # or a theft response recall its access tokens within this, not only when they expire).
+    session_check_seconds: float = Field(default=15.0, ge=0)
     # Server-Sent Events: a comment this often keeps proxies from closing an idle stream; a stream
     # ends after sse_max_seconds (clients reconnect with Last-Event-ID), so a removed member's
     # stream stops within that.

@@ -120,6 +120,14 @@ async def link_successor(uow: UnitOfWork, jti: uuid.UUID, successor: uuid.UUID) 
     await uow.session.execute(update(RefreshToken).where(RefreshToken.jti == jti).values(replaced_by=successor))
 
 
+async def session_open(uow: UnitOfWork, family_id: uuid.UUID) -> bool:
+    """Whether the session family still has a refresh token that is not revoked and not expired."""
+    query = select(RefreshToken.jti).where(
+        RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None), RefreshToken.expires_at > func.now()
+    )
+    return (await uow.session.execute(query.limit(1))).first() is not None
+
+
 async def revoke_families(uow: UnitOfWork, user_id: uuid.UUID, *, family_id: uuid.UUID | None, reason: str) -> int:
     """Revoke one session family of the user, or all of them when ``family_id`` is None."""
     statement = update(RefreshToken).where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))

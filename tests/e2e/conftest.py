@@ -100,6 +100,7 @@ async def system(
         "AIRA_SMTP_URL": smtp.url,
         "AIRA_OIDC_PROVIDERS": orjson.dumps({"test": oidc_issuer.provider_config()}).decode(),
         "AIRA_API_KEY_CACHE_SECONDS": "1",
+        "AIRA_SESSION_CHECK_SECONDS": "1",
         "AIRA_SSE_HEARTBEAT_SECONDS": "1",  # so tests see heartbeats without waiting 15 s
         # Every e2e client comes from 127.0.0.1: per-address limits would be shared by the whole
         # suite, so they are raised; the per-email limits stay as in production (and are tested).

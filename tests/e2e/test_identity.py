@@ -57,6 +57,40 @@ async def test_refresh_rotation_reuse_and_logout_over_http(api) -> None:
     )
 
 
+async def eventually_refused(api, access_token: str, slug: str = "session-ended") -> None:
+    """The access token stops working within the gateway's session check interval (1 s here)."""
+    deadline = time.monotonic() + 10
+    while (response := await api.get("/v1/me", headers=bearer({"access_token": access_token}))).status_code == 200:
+        assert time.monotonic() < deadline, "the ended session's access token still works"
+        await asyncio.sleep(0.2)
+    assert_problem(response, 401, slug)
+
+
+async def test_logout_and_a_password_change_recall_access_tokens(api) -> None:
+    tokens = await signup(api)
+    email = tokens["user"]["email"]
+    other = (await api.post("/v1/auth/login", json={"email": email, "password": PASSWORD})).json()
+    assert (await api.get("/v1/me", headers=bearer(tokens))).status_code == 200
+    assert (await api.post("/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})).status_code == 204
+    await eventually_refused(api, tokens["access_token"])
+    assert (await api.get("/v1/me", headers=bearer(other))).status_code == 200  # another session lives on
+
+    third = (await api.post("/v1/auth/login", json={"email": email, "password": PASSWORD})).json()
+    logout_all = await api.post("/v1/auth/logout", json={"refresh_token": third["refresh_token"], "everywhere": True})
+    assert logout_all.status_code == 204
+    await eventually_refused(api, other["access_token"])
+    await eventually_refused(api, third["access_token"])
+
+    fourth = (await api.post("/v1/auth/login", json={"email": email, "password": PASSWORD})).json()
+    changed = await api.post(
+        "/v1/me/password",
+        json={"current_password": PASSWORD, "new_password": "another sturdy phrase 7"},
+        headers=bearer(fourth),
+    )
+    assert changed.status_code == 204, changed.text
+    await eventually_refused(api, fourth["access_token"])
+
+
 async def test_login_rate_limit_answers_429_with_retry_after(api) -> None:
     tokens = await signup(api)
     wrong = {"email": tokens["user"]["email"], "password": "definitely wrong 1"}

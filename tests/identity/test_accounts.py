@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text, update
 
 from aira.common.v1 import types_pb2
 from aira.identity.v1 import accounts_pb2, accounts_pb2_grpc
+from services.chassis.principal import Principal
 from services.identity.models import MagicLink, PasswordResetOtp, User, UserAuditEntry
 from tests.grpc_calls import refused
 from tests.mail import code_in, token_in
@@ -150,6 +151,36 @@ async def test_logout_ends_one_session_or_all(stub, principals) -> None:
         await refused(stub.Refresh, request, principals.metadata(), grpc.StatusCode.UNAUTHENTICATED, "session-revoked")
     # Unknown tokens are a no-op, not an oracle.
     await stub.Logout(accounts_pb2.LogoutRequest(refresh_token="nonsense"), metadata=principals.metadata())
+
+
+async def test_the_gateway_learns_which_sessions_are_open(stub, principals) -> None:
+    email = new_email()
+    a = await signup(stub, principals, email)
+    b = await stub.Login(accounts_pb2.LoginRequest(email=email, password=PASSWORD), metadata=principals.metadata())
+    gateway = principals.metadata(Principal(subject="gateway", kind="service"))
+
+    async def is_open(pair) -> bool:
+        session_id = jwt.decode(pair.access_token, options={"verify_signature": False})["sid"]
+        return (await stub.CheckSession(accounts_pb2.CheckSessionRequest(session_id=session_id), metadata=gateway)).open
+
+    assert await is_open(a) and await is_open(b)
+    rotated = await stub.Refresh(
+        accounts_pb2.RefreshRequest(refresh_token=a.refresh_token), metadata=principals.metadata()
+    )
+    assert await is_open(rotated)  # rotation keeps the session
+    await stub.Logout(accounts_pb2.LogoutRequest(refresh_token=rotated.refresh_token), metadata=principals.metadata())
+    assert not await is_open(a) and await is_open(b)
+    for session_id in ("not-a-uuid", str(uuid.uuid4())):
+        request = accounts_pb2.CheckSessionRequest(session_id=session_id)
+        assert not (await stub.CheckSession(request, metadata=gateway)).open
+    person = principals.user(a.user.id)
+    await refused(
+        stub.CheckSession,
+        accounts_pb2.CheckSessionRequest(session_id=str(uuid.uuid4())),
+        person,
+        grpc.StatusCode.PERMISSION_DENIED,
+        "forbidden",
+    )
 
 
 # --- email verification --------------------------------------------------------------------

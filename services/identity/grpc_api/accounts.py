@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from google.protobuf.json_format import MessageToDict
 
 from aira.common.v1 import types_pb2 as common_pb2
@@ -112,6 +114,17 @@ class AccountsServicer(accounts_pb2_grpc.AccountsServicer):
         details = MessageToDict(request.details) if request.HasField("details") else {}
         await self._log.record_now(request.event_type, None, claimed_user_id=request.claimed_user_id, **details)
         return types_pb2.Accepted()
+
+    async def CheckSession(self, request, ctx):
+        principal = context.principal.get()
+        if principal is None or principal.kind != "service":
+            raise PermissionDenied("only the gateway checks sessions")
+        try:
+            family_id = uuid.UUID(request.session_id)
+        except ValueError:
+            return accounts_pb2.SessionState(open=False)
+        async with self._reader() as reader:
+            return accounts_pb2.SessionState(open=await repository.session_open(reader, family_id))
 
     async def GetMe(self, request, ctx):
         user_id = current_user_id()

@@ -28,7 +28,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x61ira/identity/v1/accounts.proto\x12\x10\x61ira.identity.v1\x1a\x1a\x61ira/common/v1/types.proto\x1a\x1c\x61ira/identity/v1/types.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\">\n\rSignUpRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"/\n\x0cLoginRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"\'\n\x0eRefreshRequest\x12\x15\n\rrefresh_token\x18\x01 \x01(\t\":\n\rLogoutRequest\x12\x15\n\rrefresh_token\x18\x01 \x01(\t\x12\x12\n\neverywhere\x18\x02 \x01(\x08\"#\n\x12VerifyEmailRequest\x12\r\n\x05token\x18\x01 \x01(\t\"\x1b\n\x19ResendVerificationRequest\"4\n\x10MagicLinkRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x11\n\tnext_path\x18\x02 \x01(\t\"(\n\x17\x43onsumeMagicLinkRequest\x12\r\n\x05token\x18\x01 \x01(\t\"%\n\x14PasswordResetRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\"P\n\x1b\x43onfirmPasswordResetRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x14\n\x0cnew_password\x18\x03 \x01(\t\"\x17\n\x15GetSigningKeysRequest\" \n\x0bSigningKeys\x12\x11\n\tjwks_json\x18\x01 \x01(\t\"f\n\rSecurityEvent\x12\x12\n\nevent_type\x18\x01 \x01(\t\x12\x17\n\x0f\x63laimed_user_id\x18\x02 \x01(\t\x12(\n\x07\x64\x65tails\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\"\x0e\n\x0cGetMeRequest\"-\n\x0fUpdateMeRequest\x12\x11\n\x04name\x18\x01 \x01(\tH\x00\x88\x01\x01\x42\x07\n\x05_name\"G\n\x15\x43hangePasswordRequest\x12\x18\n\x10\x63urrent_password\x18\x01 \x01(\t\x12\x14\n\x0cnew_password\x18\x02 \x01(\t\"@\n\x13ListAuditLogRequest\x12)\n\x04page\x18\x01 \x01(\x0b\x32\x1b.aira.common.v1.PageRequest\"\xa6\x01\n\nAuditEntry\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12\n\n\x02ip\x18\x03 \x01(\t\x12\x12\n\nuser_agent\x18\x04 \x01(\t\x12(\n\x07\x64\x65tails\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"k\n\x14ListAuditLogResponse\x12+\n\x05items\x18\x01 \x03(\x0b\x32\x1c.aira.identity.v1.AuditEntry\x12&\n\x04page\x18\x02 \x01(\x0b\x32\x18.aira.common.v1.PageInfo\"+\n\x15GetPreferencesRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\"Y\n\x15PutPreferencesRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12,\n\x0bpreferences\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\"\x7f\n\x0bPreferences\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12,\n\x0bpreferences\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12.\n\nupdated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp2\xfd\x0b\n\x08\x41\x63\x63ounts\x12\x46\n\x06SignUp\x12\x1f.aira.identity.v1.SignUpRequest\x1a\x1b.aira.identity.v1.TokenPair\x12\x44\n\x05Login\x12\x1e.aira.identity.v1.LoginRequest\x1a\x1b.aira.identity.v1.TokenPair\x12H\n\x07Refresh\x12 .aira.identity.v1.RefreshRequest\x1a\x1b.aira.identity.v1.TokenPair\x12\x45\n\x06Logout\x12\x1f.aira.identity.v1.LogoutRequest\x1a\x1a.aira.identity.v1.Accepted\x12K\n\x0bVerifyEmail\x12$.aira.identity.v1.VerifyEmailRequest\x1a\x16.aira.identity.v1.User\x12R\n\x10RequestMagicLink\x12\".aira.identity.v1.MagicLinkRequest\x1a\x1a.aira.identity.v1.Accepted\x12Z\n\x10\x43onsumeMagicLink\x12).aira.identity.v1.ConsumeMagicLinkRequest\x1a\x1b.aira.identity.v1.TokenPair\x12Z\n\x14RequestPasswordReset\x12&.aira.identity.v1.PasswordResetRequest\x1a\x1a.aira.identity.v1.Accepted\x12\x61\n\x14\x43onfirmPasswordReset\x12-.aira.identity.v1.ConfirmPasswordResetRequest\x1a\x1a.aira.identity.v1.Accepted\x12]\n\x0eGetSigningKeys\x12\'.aira.identity.v1.GetSigningKeysRequest\x1a\x1d.aira.identity.v1.SigningKeys\"\x03\x90\x02\x01\x12R\n\x13RecordSecurityEvent\x12\x1f.aira.identity.v1.SecurityEvent\x1a\x1a.aira.identity.v1.Accepted\x12\x44\n\x05GetMe\x12\x1e.aira.identity.v1.GetMeRequest\x1a\x16.aira.identity.v1.User\"\x03\x90\x02\x01\x12\x45\n\x08UpdateMe\x12!.aira.identity.v1.UpdateMeRequest\x1a\x16.aira.identity.v1.User\x12U\n\x0e\x43hangePassword\x12\'.aira.identity.v1.ChangePasswordRequest\x1a\x1a.aira.identity.v1.Accepted\x12]\n\x12ResendVerification\x12+.aira.identity.v1.ResendVerificationRequest\x1a\x1a.aira.identity.v1.Accepted\x12\x62\n\x0cListAuditLog\x12%.aira.identity.v1.ListAuditLogRequest\x1a&.aira.identity.v1.ListAuditLogResponse\"\x03\x90\x02\x01\x12]\n\x0eGetPreferences\x12\'.aira.identity.v1.GetPreferencesRequest\x1a\x1d.aira.identity.v1.Preferences\"\x03\x90\x02\x01\x12]\n\x0ePutPreferences\x12\'.aira.identity.v1.PutPreferencesRequest\x1a\x1d.aira.identity.v1.Preferences\"\x03\x90\x02\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x61ira/identity/v1/accounts.proto\x12\x10\x61ira.identity.v1\x1a\x1a\x61ira/common/v1/types.proto\x1a\x1c\x61ira/identity/v1/types.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\">\n\rSignUpRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"/\n\x0cLoginRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"\'\n\x0eRefreshRequest\x12\x15\n\rrefresh_token\x18\x01 \x01(\t\":\n\rLogoutRequest\x12\x15\n\rrefresh_token\x18\x01 \x01(\t\x12\x12\n\neverywhere\x18\x02 \x01(\x08\"#\n\x12VerifyEmailRequest\x12\r\n\x05token\x18\x01 \x01(\t\"\x1b\n\x19ResendVerificationRequest\"4\n\x10MagicLinkRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x11\n\tnext_path\x18\x02 \x01(\t\"(\n\x17\x43onsumeMagicLinkRequest\x12\r\n\x05token\x18\x01 \x01(\t\"%\n\x14PasswordResetRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\"P\n\x1b\x43onfirmPasswordResetRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x14\n\x0cnew_password\x18\x03 \x01(\t\"\x17\n\x15GetSigningKeysRequest\")\n\x13\x43heckSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"\x1c\n\x0cSessionState\x12\x0c\n\x04open\x18\x01 \x01(\x08\" \n\x0bSigningKeys\x12\x11\n\tjwks_json\x18\x01 \x01(\t\"f\n\rSecurityEvent\x12\x12\n\nevent_type\x18\x01 \x01(\t\x12\x17\n\x0f\x63laimed_user_id\x18\x02 \x01(\t\x12(\n\x07\x64\x65tails\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\"\x0e\n\x0cGetMeRequest\"-\n\x0fUpdateMeRequest\x12\x11\n\x04name\x18\x01 \x01(\tH\x00\x88\x01\x01\x42\x07\n\x05_name\"G\n\x15\x43hangePasswordRequest\x12\x18\n\x10\x63urrent_password\x18\x01 \x01(\t\x12\x14\n\x0cnew_password\x18\x02 \x01(\t\"@\n\x13ListAuditLogRequest\x12)\n\x04page\x18\x01 \x01(\x0b\x32\x1b.aira.common.v1.PageRequest\"\xa6\x01\n\nAuditEntry\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12\n\n\x02ip\x18\x03 \x01(\t\x12\x12\n\nuser_agent\x18\x04 \x01(\t\x12(\n\x07\x64\x65tails\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"k\n\x14ListAuditLogResponse\x12+\n\x05items\x18\x01 \x03(\x0b\x32\x1c.aira.identity.v1.AuditEntry\x12&\n\x04page\x18\x02 \x01(\x0b\x32\x18.aira.common.v1.PageInfo\"+\n\x15GetPreferencesRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\"Y\n\x15PutPreferencesRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12,\n\x0bpreferences\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\"\x7f\n\x0bPreferences\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12,\n\x0bpreferences\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12.\n\nupdated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp2\xd9\x0c\n\x08\x41\x63\x63ounts\x12\x46\n\x06SignUp\x12\x1f.aira.identity.v1.SignUpRequest\x1a\x1b.aira.identity.v1.TokenPair\x12\x44\n\x05Login\x12\x1e.aira.identity.v1.LoginRequest\x1a\x1b.aira.identity.v1.TokenPair\x12H\n\x07Refresh\x12 .aira.identity.v1.RefreshRequest\x1a\x1b.aira.identity.v1.TokenPair\x12\x45\n\x06Logout\x12\x1f.aira.identity.v1.LogoutRequest\x1a\x1a.aira.identity.v1.Accepted\x12K\n\x0bVerifyEmail\x12$.aira.identity.v1.VerifyEmailRequest\x1a\x16.aira.identity.v1.User\x12R\n\x10RequestMagicLink\x12\".aira.identity.v1.MagicLinkRequest\x1a\x1a.aira.identity.v1.Accepted\x12Z\n\x10\x43onsumeMagicLink\x12).aira.identity.v1.ConsumeMagicLinkRequest\x1a\x1b.aira.identity.v1.TokenPair\x12Z\n\x14RequestPasswordReset\x12&.aira.identity.v1.PasswordResetRequest\x1a\x1a.aira.identity.v1.Accepted\x12\x61\n\x14\x43onfirmPasswordReset\x12-.aira.identity.v1.ConfirmPasswordResetRequest\x1a\x1a.aira.identity.v1.Accepted\x12]\n\x0eGetSigningKeys\x12\'.aira.identity.v1.GetSigningKeysRequest\x1a\x1d.aira.identity.v1.SigningKeys\"\x03\x90\x02\x01\x12R\n\x13RecordSecurityEvent\x12\x1f.aira.identity.v1.SecurityEvent\x1a\x1a.aira.identity.v1.Accepted\x12Z\n\x0c\x43heckSession\x12%.aira.identity.v1.CheckSessionRequest\x1a\x1e.aira.identity.v1.SessionState\"\x03\x90\x02\x01\x12\x44\n\x05GetMe\x12\x1e.aira.identity.v1.GetMeRequest\x1a\x16.aira.identity.v1.User\"\x03\x90\x02\x01\x12\x45\n\x08UpdateMe\x12!.aira.identity.v1.UpdateMeRequest\x1a\x16.aira.identity.v1.User\x12U\n\x0e\x43hangePassword\x12\'.aira.identity.v1.ChangePasswordRequest\x1a\x1a.aira.identity.v1.Accepted\x12]\n\x12ResendVerification\x12+.aira.identity.v1.ResendVerificationRequest\x1a\x1a.aira.identity.v1.Accepted\x12\x62\n\x0cListAuditLog\x12%.aira.identity.v1.ListAuditLogRequest\x1a&.aira.identity.v1.ListAuditLogResponse\"\x03\x90\x02\x01\x12]\n\x0eGetPreferences\x12\'.aira.identity.v1.GetPreferencesRequest\x1a\x1d.aira.identity.v1.Preferences\"\x03\x90\x02\x01\x12]\n\x0ePutPreferences\x12\'.aira.identity.v1.PutPreferencesRequest\x1a\x1d.aira.identity.v1.Preferences\"\x03\x90\x02\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,6 +37,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_ACCOUNTS'].methods_by_name['GetSigningKeys']._loaded_options = None
   _globals['_ACCOUNTS'].methods_by_name['GetSigningKeys']._serialized_options = b'\220\002\001'
+  _globals['_ACCOUNTS'].methods_by_name['CheckSession']._loaded_options = None
+  _globals['_ACCOUNTS'].methods_by_name['CheckSession']._serialized_options = b'\220\002\001'
   _globals['_ACCOUNTS'].methods_by_name['GetMe']._loaded_options = None
   _globals['_ACCOUNTS'].methods_by_name['GetMe']._serialized_options = b'\220\002\001'
   _globals['_ACCOUNTS'].methods_by_name['ListAuditLog']._loaded_options = None
@@ -67,28 +69,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CONFIRMPASSWORDRESETREQUEST']._serialized_end=669
   _globals['_GETSIGNINGKEYSREQUEST']._serialized_start=671
   _globals['_GETSIGNINGKEYSREQUEST']._serialized_end=694
-  _globals['_SIGNINGKEYS']._serialized_start=696
-  _globals['_SIGNINGKEYS']._serialized_end=728
-  _globals['_SECURITYEVENT']._serialized_start=730
-  _globals['_SECURITYEVENT']._serialized_end=832
-  _globals['_GETMEREQUEST']._serialized_start=834
-  _globals['_GETMEREQUEST']._serialized_end=848
-  _globals['_UPDATEMEREQUEST']._serialized_start=850
-  _globals['_UPDATEMEREQUEST']._serialized_end=895
-  _globals['_CHANGEPASSWORDREQUEST']._serialized_start=897
-  _globals['_CHANGEPASSWORDREQUEST']._serialized_end=968
-  _globals['_LISTAUDITLOGREQUEST']._serialized_start=970
-  _globals['_LISTAUDITLOGREQUEST']._serialized_end=1034
-  _globals['_AUDITENTRY']._serialized_start=1037
-  _globals['_AUDITENTRY']._serialized_end=1203
-  _globals['_LISTAUDITLOGRESPONSE']._serialized_start=1205
-  _globals['_LISTAUDITLOGRESPONSE']._serialized_end=1312
-  _globals['_GETPREFERENCESREQUEST']._serialized_start=1314
-  _globals['_GETPREFERENCESREQUEST']._serialized_end=1357
-  _globals['_PUTPREFERENCESREQUEST']._serialized_start=1359
-  _globals['_PUTPREFERENCESREQUEST']._serialized_end=1448
-  _globals['_PREFERENCES']._serialized_start=1450
-  _globals['_PREFERENCES']._serialized_end=1577
-  _globals['_ACCOUNTS']._serialized_start=1580
-  _globals['_ACCOUNTS']._serialized_end=3113
+  _globals['_CHECKSESSIONREQUEST']._serialized_start=696
+  _globals['_CHECKSESSIONREQUEST']._serialized_end=737
+  _globals['_SESSIONSTATE']._serialized_start=739
+  _globals['_SESSIONSTATE']._serialized_end=767
+  _globals['_SIGNINGKEYS']._serialized_start=769
+  _globals['_SIGNINGKEYS']._serialized_end=801
+  _globals['_SECURITYEVENT']._serialized_start=803
+  _globals['_SECURITYEVENT']._serialized_end=905
+  _globals['_GETMEREQUEST']._serialized_start=907
+  _globals['_GETMEREQUEST']._serialized_end=921
+  _globals['_UPDATEMEREQUEST']._serialized_start=923
+  _globals['_UPDATEMEREQUEST']._serialized_end=968
+  _globals['_CHANGEPASSWORDREQUEST']._serialized_start=970
+  _globals['_CHANGEPASSWORDREQUEST']._serialized_end=1041
+  _globals['_LISTAUDITLOGREQUEST']._serialized_start=1043
+  _globals['_LISTAUDITLOGREQUEST']._serialized_end=1107
+  _globals['_AUDITENTRY']._serialized_start=1110
+  _globals['_AUDITENTRY']._serialized_end=1276
+  _globals['_LISTAUDITLOGRESPONSE']._serialized_start=1278
+  _globals['_LISTAUDITLOGRESPONSE']._serialized_end=1385
+  _globals['_GETPREFERENCESREQUEST']._serialized_start=1387
+  _globals['_GETPREFERENCESREQUEST']._serialized_end=1430
+  _globals['_PUTPREFERENCESREQUEST']._serialized_start=1432
+  _globals['_PUTPREFERENCESREQUEST']._serialized_end=1521
+  _globals['_PREFERENCES']._serialized_start=1523
+  _globals['_PREFERENCES']._serialized_end=1650
+  _globals['_ACCOUNTS']._serialized_start=1653
+  _globals['_ACCOUNTS']._serialized_end=3278
 # @@protoc_insertion_point(module_scope)

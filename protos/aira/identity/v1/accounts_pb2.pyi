@@ -88,6 +88,18 @@ class GetSigningKeysRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class CheckSessionRequest(_message.Message):
+    __slots__ = ("session_id",)
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    def __init__(self, session_id: _Optional[str] = ...) -> None: ...
+
+class SessionState(_message.Message):
+    __slots__ = ("open",)
+    OPEN_FIELD_NUMBER: _ClassVar[int]
+    open: bool
+    def __init__(self, open: _Optional[bool] = ...) -> None: ...
+
 class SigningKeys(_message.Message):
     __slots__ = ("jwks_json",)
     JWKS_JSON_FIELD_NUMBER: _ClassVar[int]

@@ -90,6 +90,11 @@ class AccountsStub:
                 request_serializer=aira_dot_identity_dot_v1_dot_accounts__pb2.SecurityEvent.SerializeToString,
                 response_deserializer=aira_dot_identity_dot_v1_dot_types__pb2.Accepted.FromString,
                 _registered_method=True)
+        self.CheckSession = channel.unary_unary(
+                '/aira.identity.v1.Accounts/CheckSession',
+                request_serializer=aira_dot_identity_dot_v1_dot_accounts__pb2.CheckSessionRequest.SerializeToString,
+                response_deserializer=aira_dot_identity_dot_v1_dot_accounts__pb2.SessionState.FromString,
+                _registered_method=True)
         self.GetMe = channel.unary_unary(
                 '/aira.identity.v1.Accounts/GetMe',
                 request_serializer=aira_dot_identity_dot_v1_dot_accounts__pb2.GetMeRequest.SerializeToString,
@@ -198,6 +203,14 @@ class AccountsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CheckSession(self, request, context):
+        """The gateway asks whether the session an access token belongs to (its sid) is still open:
+        logout, a password change or a theft response ends sessions before their tokens expire.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetMe(self, request, context):
         """Signed-in callers.
         """
@@ -298,6 +311,11 @@ def add_AccountsServicer_to_server(servicer, server):
                     servicer.RecordSecurityEvent,
                     request_deserializer=aira_dot_identity_dot_v1_dot_accounts__pb2.SecurityEvent.FromString,
                     response_serializer=aira_dot_identity_dot_v1_dot_types__pb2.Accepted.SerializeToString,
+            ),
+            'CheckSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckSession,
+                    request_deserializer=aira_dot_identity_dot_v1_dot_accounts__pb2.CheckSessionRequest.FromString,
+                    response_serializer=aira_dot_identity_dot_v1_dot_accounts__pb2.SessionState.SerializeToString,
             ),
             'GetMe': grpc.unary_unary_rpc_method_handler(
                     servicer.GetMe,
@@ -632,6 +650,33 @@ class Accounts:
             '/aira.identity.v1.Accounts/RecordSecurityEvent',
             aira_dot_identity_dot_v1_dot_accounts__pb2.SecurityEvent.SerializeToString,
             aira_dot_identity_dot_v1_dot_types__pb2.Accepted.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aira.identity.v1.Accounts/CheckSession',
+            aira_dot_identity_dot_v1_dot_accounts__pb2.CheckSessionRequest.SerializeToString,
+            aira_dot_identity_dot_v1_dot_accounts__pb2.SessionState.FromString,
             options,
             channel_credentials,
             insecure,
