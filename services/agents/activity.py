@@ -340,6 +340,12 @@ def _email_verified(f: Facts, who: str, names: Names) -> str:
     return f"{_person(names, f.entity_id)} verified their email address"
 
 
+def _renamed(f: Facts, who: str, names: Names) -> str:
+    change = f.changes.get("name") or {}
+    before, after = change.get("from") or SOMEONE, change.get("to") or f.value("name") or SOMEONE
+    return f"{before} changed their name to {after}"
+
+
 def _budget_updated(f: Facts, who: str, names: Names) -> str:
     limits = [
         f"{_money(amount)} {per}"
@@ -458,6 +464,7 @@ TEMPLATES: dict[tuple[str, str], Template] = {
     # identity
     ("user", "signed_up"): _signed_up,
     ("user", "email_verified"): _email_verified,
+    ("user", "renamed"): _renamed,
     ("project", "created"): _project_created,
     ("project", "updated"): _project_updated,
     ("project", "deleted"): _project_deleted,

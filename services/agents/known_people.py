@@ -1,9 +1,9 @@
 """Names of people, learnt from identity's events, so the activity feed can say who did what.
 
 Identity owns users; agents keeps only a user id → name map (``known_people``), updated by a
-reaction to the events in :data:`NAME_EVENTS` (registered in ``consumers``). Identity publishes
-no event when a person changes their name yet; when it does, it belongs there. Someone agents has
-not heard of reads as "someone".
+reaction to the events in :data:`NAME_EVENTS` (registered in ``consumers``): a sign-up, and a
+rename from then on (sentences already written keep the name they were written with). Someone
+agents has not heard of reads as "someone".
 """
 
 from __future__ import annotations
@@ -17,8 +17,11 @@ from services.agents import audit_repository
 from services.chassis.events import unpack
 from services.chassis.uow import UnitOfWork
 
-# The events that carry a person's name (identity publishes no rename event yet).
-NAME_EVENTS = ("identity.user.signed_up.v1",)
+# The events that carry a person's name, and how to read it.
+NAME_EVENTS = {
+    "identity.user.signed_up.v1": identity_events.UserSignedUp,
+    "identity.user.renamed.v1": identity_events.UserRenamed,
+}
 
 
 async def learn_name(uow: UnitOfWork, envelope: events_pb2.EventEnvelope) -> None:
@@ -28,11 +31,11 @@ async def learn_name(uow: UnitOfWork, envelope: events_pb2.EventEnvelope) -> Non
 
 
 def name_in(envelope: events_pb2.EventEnvelope) -> dict[str, str]:
-    """The name a sign-up carries ({} for any other event), for events recorded with it."""
-    if envelope.type not in NAME_EVENTS:
+    """The name a sign-up or a rename carries ({} for any other event), for events recorded with it."""
+    if (message_type := NAME_EVENTS.get(envelope.type)) is None:
         return {}
-    signed_up = unpack(envelope, identity_events.UserSignedUp)
-    return {signed_up.user_id: signed_up.name} if signed_up.user_id and signed_up.name else {}
+    named = unpack(envelope, message_type)
+    return {named.user_id: named.name} if named.user_id and named.name else {}
 
 
 async def names_of(uow: UnitOfWork, user_ids: Iterable[str]) -> dict[str, str]:

@@ -350,10 +350,23 @@ class Accounts:
         self._log.add(uow, "password_changed", user.id, method=method)
 
     async def update_me(self, uow: UnitOfWork, user_id: uuid.UUID, *, name: str | None) -> User:
+        """Change the caller's name; ``identity.user.renamed.v1`` when it changed (others show names)."""
         user = await current_user(uow, user_id)
-        if name is None:
+        if name is None or (new_name := clean_name(name)) == user.name:
             return user
-        return await repository.update_user(uow, user, name=clean_name(name))
+        previous = user.name
+        user = await repository.update_user(uow, user, name=new_name)
+        uow.emit(
+            Event(
+                entity_type="user",
+                action="renamed",
+                entity_id=str(user.id),
+                payload=events_pb2.UserRenamed(user_id=str(user.id), name=new_name, previous_name=previous),
+                changes={"name": {"from": previous, "to": new_name}},
+                snapshot={"id": user.id, "name": new_name},
+            )
+        )
+        return user
 
 
 def _check_password(password: str, *, email: str, name: str) -> None:

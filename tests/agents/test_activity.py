@@ -7,7 +7,7 @@ import uuid
 
 import grpc
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from aira.agents.v1 import audit_pb2, audit_pb2_grpc
 from aira.agents.v1 import events_pb2 as agents_events
@@ -135,6 +135,8 @@ def test_settings_billing_integrations_issues_keys() -> None:
 def test_accounts() -> None:
     assert said("user", "signed_up", BOB, actor="anonymous") == "Bob signed up"
     assert said("user", "email_verified", BOB) == "Bob verified their email address"
+    renamed = {"name": {"from": "Bob", "to": "Robert"}}
+    assert said("user", "renamed", BOB, changes=renamed) == "Bob changed their name to Robert"
 
 
 def test_agents_own_events_read_from_their_payloads() -> None:
@@ -304,6 +306,15 @@ async def _activity(audit, principals, project_id: str, limit: int = 50) -> list
             return items
 
 
+async def known_name(engine, user_id: str) -> str | None:
+    async with engine.connect() as conn:
+        return (
+            await conn.execute(
+                select(agents_models.KnownPerson.name).where(agents_models.KnownPerson.user_id == uuid.UUID(user_id))
+            )
+        ).scalar_one_or_none()
+
+
 async def _wait_for_activity(audit, principals, project_id: str, count: int, timeout: float = 20.0):
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -414,7 +425,9 @@ async def test_each_event_gets_one_sentence_with_its_sequence(agents_channel, pr
 
 
 @pytest.mark.usefixtures("clean_db")
-async def test_names_are_learnt_from_sign_ups(agents_channel, principals, settings) -> None:
+async def test_names_are_learnt_from_sign_ups_and_renames(
+    agents_channel, principals, settings, service_engines
+) -> None:
     audit = audit_pb2_grpc.AuditLogStub(agents_channel)
     project_id, grace = str(uuid.uuid4()), str(uuid.uuid4())
     signed_up = to_envelope(
@@ -443,6 +456,39 @@ async def test_names_are_learnt_from_sign_ups(agents_channel, principals, settin
     await publish(settings, [signed_up, created])
     feed = await _wait_for_activity(audit, principals, project_id, 1)
     assert [e.summary for e in feed] == ["Grace (API key) created the project “Hopper”"]
+
+    renamed = to_envelope(
+        Event(
+            entity_type="user",
+            action="renamed",
+            entity_id=grace,
+            payload=events_pb2.UserRenamed(user_id=grace, name="Grace Hopper", previous_name="Grace"),
+            changes={"name": {"from": "Grace", "to": "Grace Hopper"}},
+        ),
+        domain="identity",
+        producer="identity",
+    )
+    updated = to_envelope(
+        Event(
+            entity_type="project",
+            action="updated",
+            entity_id=project_id,
+            project_id=project_id,
+            payload=events_pb2.ProjectChanged(project_id=project_id),
+            changes={"name": {"from": "Hopper", "to": "Cobol"}},
+            actor=types_pb2.Actor(type="user", id=grace),
+        ),
+        domain="identity",
+        producer="identity",
+    )
+    await publish(settings, [renamed])
+    deadline = asyncio.get_running_loop().time() + 20
+    while await known_name(service_engines["agents"], grace) != "Grace Hopper":
+        assert asyncio.get_running_loop().time() < deadline, "the rename was not learnt"
+        await asyncio.sleep(0.1)
+    await publish(settings, [updated])
+    feed = await _wait_for_activity(audit, principals, project_id, 2)
+    assert "Grace Hopper renamed the project to “Cobol”" in {e.summary for e in feed}
 
 
 async def test_only_the_project_reads_its_activity(agents_channel, principals) -> None:

@@ -10,8 +10,11 @@ import orjson
 import pytest
 from sqlalchemy import func, select, text, update
 
+from aira.common.v1 import events_pb2 as common_events_pb2
 from aira.common.v1 import types_pb2
 from aira.identity.v1 import accounts_pb2, accounts_pb2_grpc
+from aira.identity.v1 import events_pb2 as identity_events_pb2
+from services.chassis.events import unpack
 from services.chassis.principal import Principal
 from services.identity.models import MagicLink, PasswordResetOtp, User, UserAuditEntry
 from tests.grpc_calls import refused
@@ -424,3 +427,17 @@ async def test_disabled_accounts_cannot_sign_in(stub, principals, service_engine
     await refused(stub.Login, request, principals.metadata(), grpc.StatusCode.UNAUTHENTICATED, "account-disabled")
     refresh = accounts_pb2.RefreshRequest(refresh_token=pair.refresh_token)
     await refused(stub.Refresh, refresh, principals.metadata(), grpc.StatusCode.UNAUTHENTICATED, "inactive-account")
+
+
+async def test_a_rename_is_published_once(stub, principals, service_engines) -> None:
+    pair = await signup(stub, principals, new_email(), name="Ada Lovelace")
+    me = principals.user(pair.user.id)
+    for name in ("Ada King", "  Ada King ", "Ada King"):
+        renamed = await stub.UpdateMe(accounts_pb2.UpdateMeRequest(name=name), metadata=me)
+        assert renamed.name == "Ada King"
+    async with service_engines["identity"].connect() as conn:
+        payloads = (await conn.execute(text("SELECT payload FROM identity.outbox ORDER BY id"))).scalars().all()
+    envelopes = [common_events_pb2.EventEnvelope.FromString(p) for p in payloads]
+    [renamed_event] = [e for e in envelopes if e.entity_id == pair.user.id and e.type == "identity.user.renamed.v1"]
+    payload = unpack(renamed_event, identity_events_pb2.UserRenamed)
+    assert (payload.user_id, payload.name, payload.previous_name) == (pair.user.id, "Ada King", "Ada Lovelace")

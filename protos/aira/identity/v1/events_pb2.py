@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x61ira/identity/v1/events.proto\x12\x10\x61ira.identity.v1\"<\n\x0cUserSignedUp\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"F\n\x0eProjectCreated\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\ncreated_by\x18\x03 \x01(\t\"@\n\x0bMemberAdded\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\"/\n\rEmailVerified\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\"4\n\x0eProjectChanged\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x0e\n\x06\x66ields\x18\x02 \x03(\t\"Y\n\rMemberChanged\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x15\n\rprevious_role\x18\x04 \x01(\t\"k\n\x11InvitationChanged\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x15\n\rinvitation_id\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x0c\n\x04role\x18\x04 \x01(\t\x12\x0e\n\x06status\x18\x05 \x01(\t\"\xde\x01\n\x16ProjectSettingsUpdated\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x10\n\x08timezone\x18\x02 \x01(\t\x12\x14\n\x0cllm_provider\x18\x03 \x01(\t\x12\x11\n\tllm_model\x18\x04 \x01(\t\x12\x19\n\x11heartbeat_enabled\x18\x05 \x01(\x08\x12\x1b\n\x13\x61uto_rebalance_mode\x18\x06 \x01(\t\x12\x1d\n\x15pr_automation_enabled\x18\x07 \x01(\x08\x12\x1e\n\x16\x61llow_parallel_sprints\x18\x08 \x01(\x08\"2\n\x0e\x42illingUpdated\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x0c\n\x04plan\x18\x02 \x01(\t\":\n\x12IntegrationChanged\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\"V\n\x0cIssueChanged\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x10\n\x08issue_id\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x10\n\x08priority\x18\x04 \x01(\t\"T\n\rApiKeyChanged\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x0f\n\x07user_id\x18\x03 \x01(\t\x12\x0e\n\x06scopes\x18\x04 \x03(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x61ira/identity/v1/events.proto\x12\x10\x61ira.identity.v1\"<\n\x0cUserSignedUp\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"C\n\x0bUserRenamed\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x15\n\rprevious_name\x18\x03 \x01(\t\"F\n\x0eProjectCreated\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\ncreated_by\x18\x03 \x01(\t\"@\n\x0bMemberAdded\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\"/\n\rEmailVerified\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\"4\n\x0eProjectChanged\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x0e\n\x06\x66ields\x18\x02 \x03(\t\"Y\n\rMemberChanged\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x15\n\rprevious_role\x18\x04 \x01(\t\"k\n\x11InvitationChanged\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x15\n\rinvitation_id\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x0c\n\x04role\x18\x04 \x01(\t\x12\x0e\n\x06status\x18\x05 \x01(\t\"\xde\x01\n\x16ProjectSettingsUpdated\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x10\n\x08timezone\x18\x02 \x01(\t\x12\x14\n\x0cllm_provider\x18\x03 \x01(\t\x12\x11\n\tllm_model\x18\x04 \x01(\t\x12\x19\n\x11heartbeat_enabled\x18\x05 \x01(\x08\x12\x1b\n\x13\x61uto_rebalance_mode\x18\x06 \x01(\t\x12\x1d\n\x15pr_automation_enabled\x18\x07 \x01(\x08\x12\x1e\n\x16\x61llow_parallel_sprints\x18\x08 \x01(\x08\"2\n\x0e\x42illingUpdated\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x0c\n\x04plan\x18\x02 \x01(\t\":\n\x12IntegrationChanged\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\"V\n\x0cIssueChanged\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x10\n\x08issue_id\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x10\n\x08priority\x18\x04 \x01(\t\"T\n\rApiKeyChanged\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x0f\n\x07user_id\x18\x03 \x01(\t\x12\x0e\n\x06scopes\x18\x04 \x03(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,26 +33,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_USERSIGNEDUP']._serialized_start=51
   _globals['_USERSIGNEDUP']._serialized_end=111
-  _globals['_PROJECTCREATED']._serialized_start=113
-  _globals['_PROJECTCREATED']._serialized_end=183
-  _globals['_MEMBERADDED']._serialized_start=185
-  _globals['_MEMBERADDED']._serialized_end=249
-  _globals['_EMAILVERIFIED']._serialized_start=251
-  _globals['_EMAILVERIFIED']._serialized_end=298
-  _globals['_PROJECTCHANGED']._serialized_start=300
-  _globals['_PROJECTCHANGED']._serialized_end=352
-  _globals['_MEMBERCHANGED']._serialized_start=354
-  _globals['_MEMBERCHANGED']._serialized_end=443
-  _globals['_INVITATIONCHANGED']._serialized_start=445
-  _globals['_INVITATIONCHANGED']._serialized_end=552
-  _globals['_PROJECTSETTINGSUPDATED']._serialized_start=555
-  _globals['_PROJECTSETTINGSUPDATED']._serialized_end=777
-  _globals['_BILLINGUPDATED']._serialized_start=779
-  _globals['_BILLINGUPDATED']._serialized_end=829
-  _globals['_INTEGRATIONCHANGED']._serialized_start=831
-  _globals['_INTEGRATIONCHANGED']._serialized_end=889
-  _globals['_ISSUECHANGED']._serialized_start=891
-  _globals['_ISSUECHANGED']._serialized_end=977
-  _globals['_APIKEYCHANGED']._serialized_start=979
-  _globals['_APIKEYCHANGED']._serialized_end=1063
+  _globals['_USERRENAMED']._serialized_start=113
+  _globals['_USERRENAMED']._serialized_end=180
+  _globals['_PROJECTCREATED']._serialized_start=182
+  _globals['_PROJECTCREATED']._serialized_end=252
+  _globals['_MEMBERADDED']._serialized_start=254
+  _globals['_MEMBERADDED']._serialized_end=318
+  _globals['_EMAILVERIFIED']._serialized_start=320
+  _globals['_EMAILVERIFIED']._serialized_end=367
+  _globals['_PROJECTCHANGED']._serialized_start=369
+  _globals['_PROJECTCHANGED']._serialized_end=421
+  _globals['_MEMBERCHANGED']._serialized_start=423
+  _globals['_MEMBERCHANGED']._serialized_end=512
+  _globals['_INVITATIONCHANGED']._serialized_start=514
+  _globals['_INVITATIONCHANGED']._serialized_end=621
+  _globals['_PROJECTSETTINGSUPDATED']._serialized_start=624
+  _globals['_PROJECTSETTINGSUPDATED']._serialized_end=846
+  _globals['_BILLINGUPDATED']._serialized_start=848
+  _globals['_BILLINGUPDATED']._serialized_end=898
+  _globals['_INTEGRATIONCHANGED']._serialized_start=900
+  _globals['_INTEGRATIONCHANGED']._serialized_end=958
+  _globals['_ISSUECHANGED']._serialized_start=960
+  _globals['_ISSUECHANGED']._serialized_end=1046
+  _globals['_APIKEYCHANGED']._serialized_start=1048
+  _globals['_APIKEYCHANGED']._serialized_end=1132
 # @@protoc_insertion_point(module_scope)

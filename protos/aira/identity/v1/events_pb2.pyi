@@ -16,6 +16,16 @@ class UserSignedUp(_message.Message):
     name: str
     def __init__(self, user_id: _Optional[str] = ..., email: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
 
+class UserRenamed(_message.Message):
+    __slots__ = ("user_id", "name", "previous_name")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_NAME_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    name: str
+    previous_name: str
+    def __init__(self, user_id: _Optional[str] = ..., name: _Optional[str] = ..., previous_name: _Optional[str] = ...) -> None: ...
+
 class ProjectCreated(_message.Message):
     __slots__ = ("project_id", "name", "created_by")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
