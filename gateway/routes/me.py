@@ -1,14 +1,16 @@
-"""The signed-in person: profile, password, security log, per-project preferences."""
+"""The signed-in person: profile, password, security log, per-project preferences, connected MCP clients."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from google.protobuf.struct_pb2 import Struct
+from pydantic import BaseModel
 
 from aira.common.v1 import types_pb2
-from aira.identity.v1 import accounts_pb2
+from aira.identity.v1 import accounts_pb2, mcp_oauth_pb2
 from gateway.deps import CallerDep, State, project_id_of
 from gateway.schemas import (
     AuditPage,
@@ -78,3 +80,62 @@ async def put_preferences(project_id: str, body: PreferencesIn, who: CallerDep, 
         metadata=gateway.principals.metadata(who),
     )
     return from_proto(reply)
+
+
+class McpGrantOut(BaseModel):
+    grant_id: str
+    client_id: str
+    client_name: str
+    project_id: str
+    project_name: str
+    scopes: list[str]
+    connected_at: datetime
+    refreshed_at: datetime
+    expires_at: datetime
+
+
+class McpGrantList(BaseModel):
+    items: list[McpGrantOut]
+
+
+def _when(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+@router.get(
+    "/mcp-grants",
+    response_model=McpGrantList,
+    summary="Your connected MCP clients (live grants), the latest refreshed first",
+)
+async def list_mcp_grants(who: CallerDep, gateway: State):
+    reply = await gateway.clients.mcp_oauth.ListGrants(
+        mcp_oauth_pb2.ListMcpGrantsRequest(), metadata=gateway.principals.metadata(who)
+    )
+    return {
+        "items": [
+            {
+                "grant_id": g.grant_id,
+                "client_id": g.client_id,
+                "client_name": g.client_name,
+                "project_id": g.project_id,
+                "project_name": g.project_name,
+                "scopes": list(g.scopes),
+                "connected_at": _when(g.connected_at),
+                "refreshed_at": _when(g.refreshed_at),
+                "expires_at": _when(g.expires_at),
+            }
+            for g in reply.items
+        ]
+    }
+
+
+@router.delete(
+    "/mcp-grants/{grant_id}",
+    status_code=204,
+    summary="Disconnect an MCP client: every token of the grant stops working",
+)
+async def revoke_mcp_grant(grant_id: Annotated[str, Path(max_length=64)], who: CallerDep, gateway: State) -> Response:
+    await gateway.clients.mcp_oauth.RevokeGrant(
+        mcp_oauth_pb2.RevokeMcpGrantRequest(grant_id=grant_id), metadata=gateway.principals.metadata(who)
+    )
+    return Response(status_code=204)

@@ -614,6 +614,51 @@ class McpOAuth:
         if await store.revoke_family(uow, family_id):
             self._log.add(uow, "mcp_oauth_revoked", user_id, client_id=client_id, family=family_id)
 
+    @staticmethod
+    def person() -> uuid.UUID:
+        """The signed-in person managing their own grants (not a key or an MCP client acting for them)."""
+        principal = caller()
+        if principal.kind != "user" or principal.user_id is None:
+            raise PermissionDenied("a signed-in person manages their connected clients", slug="person-required")
+        return principal.user_id
+
+    async def grants_of(self, uow: UnitOfWork, user_id: uuid.UUID) -> list[GrantSummary]:
+        """The person's live grants (one per refresh-token family), the latest refreshed first."""
+        latest: dict[uuid.UUID, McpOAuthRefreshToken] = {}
+        for token in await store.live_tokens_of(uow, user_id):
+            latest[token.family_id] = token  # oldest first, so the last one stays
+        if not latest:
+            return []
+        began = await store.connected_at(uow, list(latest))
+        names = await store.clients_named(uow, sorted({t.client_id for t in latest.values()}))
+        projects = await repository.project_names(uow, sorted({t.project_id for t in latest.values()}))
+        grants = [
+            GrantSummary(
+                grant_id=family_id,
+                client_id=token.client_id,
+                client_name=names.get(token.client_id, ""),
+                project_id=token.project_id,
+                project_name=projects.get(token.project_id, ""),
+                scopes=list(token.scopes),
+                connected_at=began.get(family_id, token.created_at),
+                refreshed_at=token.created_at,
+                expires_at=token.expires_at,
+            )
+            for family_id, token in latest.items()
+        ]
+        return sorted(grants, key=lambda g: (g.refreshed_at, g.grant_id), reverse=True)
+
+    async def revoke_grant(self, uow: UnitOfWork, user_id: uuid.UUID, grant_id: str) -> None:
+        """The person disconnects a client: its family is revoked (404 unless it is theirs and live)."""
+        try:
+            family_id = uuid.UUID(grant_id)
+        except ValueError:
+            raise NotFound("no such connected client", slug="mcp-grant-not-found") from None
+        revoked = await store.revoke_family_of(uow, user_id, family_id)
+        if revoked is None:
+            raise NotFound("no such connected client", slug="mcp-grant-not-found")
+        self._log.add(uow, "mcp_oauth_revoked", user_id, client_id=revoked.client_id, family=family_id, by="owner")
+
     async def record_rejection(
         self, *, endpoint: str, error: str, reason: str, client_id: str, credential: str, redirect_uri: str
     ) -> None:
@@ -631,6 +676,21 @@ class McpOAuth:
         if redirect_uri:
             details["redirect_uri"] = redirect_uri[:MAX_URI]
         await self._reject(reason[:64] or error[:64] or "unknown", user_id, **details)
+
+
+@dataclass(frozen=True)
+class GrantSummary:
+    """A connected client as its person sees it."""
+
+    grant_id: uuid.UUID
+    client_id: str
+    client_name: str
+    project_id: uuid.UUID
+    project_name: str
+    scopes: list[str]
+    connected_at: datetime
+    refreshed_at: datetime
+    expires_at: datetime
 
 
 def _narrow(scopes: list[str], role: str) -> list[str]:

@@ -149,11 +149,56 @@ async def family_is_live(uow: UnitOfWork, family_id: uuid.UUID) -> bool:
     )
 
 
+async def live_tokens_of(uow: UnitOfWork, user_id: uuid.UUID) -> list[McpOAuthRefreshToken]:
+    """The person's refresh tokens that are neither revoked nor expired, oldest first."""
+    query = (
+        select(McpOAuthRefreshToken)
+        .where(
+            McpOAuthRefreshToken.user_id == user_id,
+            McpOAuthRefreshToken.revoked_at.is_(None),
+            McpOAuthRefreshToken.expires_at > func.now(),
+        )
+        .order_by(McpOAuthRefreshToken.created_at, McpOAuthRefreshToken.id)
+    )
+    return list((await uow.session.execute(query)).scalars())
+
+
+async def connected_at(uow: UnitOfWork, family_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    """When each family began (its first token still kept)."""
+    query = (
+        select(McpOAuthRefreshToken.family_id, func.min(McpOAuthRefreshToken.created_at))
+        .where(McpOAuthRefreshToken.family_id.in_(family_ids))
+        .group_by(McpOAuthRefreshToken.family_id)
+    )
+    return {key: value for key, value in (await uow.session.execute(query)).all()}
+
+
+async def clients_named(uow: UnitOfWork, client_ids: list[str]) -> dict[str, str]:
+    query = select(McpOAuthClient.client_id, McpOAuthClient.client_name).where(McpOAuthClient.client_id.in_(client_ids))
+    return {client_id: name or "" for client_id, name in (await uow.session.execute(query)).all()}
+
+
+async def revoke_family_of(uow: UnitOfWork, user_id: uuid.UUID, family_id: uuid.UUID) -> McpOAuthRefreshToken | None:
+    """Revoke the person's family; one of its tokens when there was anything live to revoke."""
+    result = await uow.session.execute(
+        update(McpOAuthRefreshToken)
+        .where(
+            McpOAuthRefreshToken.user_id == user_id,
+            McpOAuthRefreshToken.family_id == family_id,
+            McpOAuthRefreshToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=func.now())
+        .returning(McpOAuthRefreshToken)
+    )
+    return result.scalars().first()
+
+
 # --- housekeeping --------------------------------------------------------------------------
 
 
 async def purge_dead_credentials(uow: UnitOfWork) -> None:
-    """Drop codes a day after they expired, and refresh tokens a day after they expired or were revoked.
+    """Drop codes a day after they expired, refresh tokens a day after they expired or were revoked,
+    and clients with neither left.
 
     Until then a replayed one is still recognised as such and logged for its owner; after, it is
     simply unknown, and refused all the same. No grant changes: a family is live while it has an
@@ -165,5 +210,15 @@ async def purge_dead_credentials(uow: UnitOfWork) -> None:
     await uow.session.execute(
         delete(McpOAuthRefreshToken).where(
             or_(McpOAuthRefreshToken.expires_at < cutoff, McpOAuthRefreshToken.revoked_at < cutoff)
+        )
+    )
+    # A client with no code and no token left is unused: registered and abandoned, or every grant
+    # it had ended more than a day ago. Registration is open, so they would otherwise pile up; a
+    # client that comes back registers again.
+    await uow.session.execute(
+        delete(McpOAuthClient).where(
+            McpOAuthClient.created_at < cutoff,
+            ~exists().where(McpOAuthAuthorizationCode.client_id == McpOAuthClient.client_id),
+            ~exists().where(McpOAuthRefreshToken.client_id == McpOAuthClient.client_id),
         )
     )

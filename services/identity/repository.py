@@ -430,6 +430,12 @@ async def live_project(uow: UnitOfWork, project_id: uuid.UUID) -> Project | None
     ).scalar_one_or_none()
 
 
+async def project_names(uow: UnitOfWork, project_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The names of these projects (deleted ones included: a grant may outlive its project's name)."""
+    query = select(Project.id, Project.name).where(Project.id.in_(project_ids))
+    return {key: value for key, value in (await uow.session.execute(query)).all()}
+
+
 async def save_project(uow: UnitOfWork, project: Project) -> Project:
     project.updated_at = func.now()
     await uow.session.flush()

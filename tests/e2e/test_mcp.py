@@ -29,7 +29,7 @@ from pydantic import AnyUrl
 from sqlalchemy.engine import make_url
 
 from services.chassis.db import asyncpg_connect_kwargs, to_async_url
-from tests.e2e.helpers import PASSWORD, bearer, create_project, new_email, signup
+from tests.e2e.helpers import PASSWORD, assert_problem, bearer, create_project, new_email, signup
 
 REDIRECT = "http://127.0.0.1:53682/callback"  # the client's loopback listener; never contacted here
 
@@ -247,6 +247,60 @@ async def test_planning_tools_read_and_write_the_granted_project_only(system, ap
         refused = await client.call_tool("create_task", {"title": "Not allowed"})
         assert refused.is_error and "scope" in refused.content[0].text
         assert len(structured(await client.call_tool("list_tasks", {}))["items"]) == 1
+
+
+async def test_a_person_sees_and_disconnects_their_mcp_clients(system, api) -> None:
+    tokens, (apollo,) = await person_with_projects(api, "Apollo")
+    browser = Browser(system.base_url, tokens["email"], project_id=apollo["id"], write=True)
+    storage = MemoryStorage()
+    async with (
+        httpx2.AsyncClient(auth=oauth_client(system, browser, storage), timeout=30) as http,
+        Client(streamable_http_client(f"{system.base_url}/mcp", http_client=http)) as client,
+    ):
+        assert structured(await client.call_tool("whoami", {}))["project"]["id"] == apollo["id"]
+
+        listed = await api.get("/v1/me/mcp-grants", headers=bearer(tokens))
+        assert listed.status_code == 200, listed.text
+        [grant] = listed.json()["items"]
+        assert (grant["client_name"], grant["client_id"]) == ("Aira e2e", storage.client_info.client_id)
+        assert (grant["project_id"], grant["project_name"], grant["scopes"]) == (
+            apollo["id"],
+            "Apollo",
+            ["read", "write"],
+        )
+        assert grant["connected_at"] <= grant["refreshed_at"] < grant["expires_at"]
+
+        stranger = await signup(api, "Mallory")
+        assert (await api.get("/v1/me/mcp-grants", headers=bearer(stranger))).json()["items"] == []
+        assert_problem(
+            await api.delete(f"/v1/me/mcp-grants/{grant['grant_id']}", headers=bearer(stranger)),
+            404,
+            "mcp-grant-not-found",
+        )
+        assert_problem(
+            await api.delete("/v1/me/mcp-grants/not-an-id", headers=bearer(tokens)), 404, "mcp-grant-not-found"
+        )
+
+        gone = await api.delete(f"/v1/me/mcp-grants/{grant['grant_id']}", headers=bearer(tokens))
+        assert gone.status_code == 204
+        assert (await api.get("/v1/me/mcp-grants", headers=bearer(tokens))).json()["items"] == []
+        # The gateway trusts a grant it checked for a few seconds (AIRA_ACCESS_CACHE_SECONDS), no longer.
+        deadline = time.monotonic() + 15
+        while True:
+            answer = await api.post(
+                "/mcp",
+                json={"jsonrpc": "2.0", "id": 7, "method": "tools/list"},
+                headers={
+                    "Authorization": f"Bearer {storage.tokens.access_token}",
+                    "Accept": "application/json, text/event-stream",
+                },
+            )
+            if answer.status_code == 401 or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.3)
+        assert answer.status_code == 401  # the access token died with its grant
+    events = [e["event_type"] for e in await audit_events(api, tokens)]
+    assert "mcp_oauth_revoked" in events
 
 
 async def test_the_discovery_documents(api, system) -> None:

@@ -613,3 +613,50 @@ async def test_the_purge_drops_dead_codes_and_tokens_and_keeps_live_ones(
     assert (await oauth.LoadAccessToken(grant_of(rotated.access_token), metadata=gateway)).role == "owner"
     await oauth.ExchangeRefreshToken(refresh(client.client_id, rotated.refresh_token), metadata=gateway)
     assert (await oauth.ExchangeAuthorizationCode(exchange(client.client_id, codes["live"]), metadata=gateway)).scopes
+
+
+async def test_the_purge_forgets_clients_with_nothing_left(
+    oauth, principals, gateway, person, db, admin_engine
+) -> None:
+    abandoned, fresh = await register(oauth, gateway), await register(oauth, gateway)
+    connected, _ = await tokens_for(oauth, principals, gateway, person)
+    async with admin_engine.begin() as conn:
+        await conn.execute(
+            update(McpOAuthClient)
+            .where(McpOAuthClient.client_id.in_([abandoned.client_id, connected.client_id]))
+            .values(created_at=func.now() - timedelta(days=3))
+        )
+    uow = UnitOfWork(create_sessionmaker(db), domain="identity", producer="test", infra=infra)
+    async with uow:
+        await mcp_oauth_repository.purge_dead_credentials(uow)
+        await uow.commit()
+    async with db.connect() as conn:
+        kept = set((await conn.execute(select(McpOAuthClient.client_id))).scalars())
+    # Registered days ago and never used: gone. Just registered, or holding a live grant: kept.
+    assert kept == {fresh.client_id, connected.client_id}
+
+
+async def test_only_the_person_lists_and_revokes_their_grants(oauth, principals, gateway, person) -> None:
+    client, tokens = await tokens_for(oauth, principals, gateway, person)
+    me = principals.user(person.user_id)
+    [grant] = (await oauth.ListGrants(mcp_oauth_pb2.ListMcpGrantsRequest(), metadata=me)).items
+    assert (grant.client_id, grant.client_name, grant.project_id, list(grant.scopes)) == (
+        client.client_id,
+        "Test client",
+        person.project_id,
+        ["read"],
+    )
+    as_the_client = principals.metadata(
+        Principal(subject=person.user_id, kind="mcp", project_id=person.project_id, role="owner", scopes=("read",))
+    )
+    for call, request in (
+        (oauth.ListGrants, mcp_oauth_pb2.ListMcpGrantsRequest()),
+        (oauth.RevokeGrant, mcp_oauth_pb2.RevokeMcpGrantRequest(grant_id=grant.grant_id)),
+    ):
+        await refused(call, request, as_the_client, grpc.StatusCode.PERMISSION_DENIED, "person-required")
+    await oauth.RevokeGrant(mcp_oauth_pb2.RevokeMcpGrantRequest(grant_id=grant.grant_id), metadata=me)
+    assert not (await oauth.ListGrants(mcp_oauth_pb2.ListMcpGrantsRequest(), metadata=me)).items
+    again = mcp_oauth_pb2.RevokeMcpGrantRequest(grant_id=grant.grant_id)
+    await refused(oauth.RevokeGrant, again, me, grpc.StatusCode.NOT_FOUND, "mcp-grant-not-found")
+    with pytest.raises(grpc.aio.AioRpcError):  # the client's refresh token died with the grant
+        await oauth.ExchangeRefreshToken(refresh(client.client_id, tokens.refresh_token), metadata=gateway)

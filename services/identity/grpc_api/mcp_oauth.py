@@ -171,3 +171,31 @@ class McpOAuthServicer(mcp_oauth_pb2_grpc.McpOAuthServicer):
             redirect_uri=request.redirect_uri,
         )
         return types_pb2.Accepted()
+
+    async def ListGrants(self, request, ctx):
+        user_id = self._oauth.person()
+        async with self._reader() as reader:
+            grants = await self._oauth.grants_of(reader, user_id)
+        return mcp_oauth_pb2.ListMcpGrantsResponse(
+            items=[
+                mcp_oauth_pb2.McpGrantSummary(
+                    grant_id=str(g.grant_id),
+                    client_id=g.client_id,
+                    client_name=g.client_name,
+                    project_id=str(g.project_id),
+                    project_name=g.project_name,
+                    scopes=g.scopes,
+                    connected_at=_epoch(g.connected_at),
+                    refreshed_at=_epoch(g.refreshed_at),
+                    expires_at=_epoch(g.expires_at),
+                )
+                for g in grants
+            ]
+        )
+
+    async def RevokeGrant(self, request, ctx):
+        user_id = self._oauth.person()
+        async with self._uow() as uow:
+            await self._oauth.revoke_grant(uow, user_id, request.grant_id)
+            await uow.commit()
+        return types_pb2.Accepted()

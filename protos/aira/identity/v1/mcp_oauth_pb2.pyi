@@ -2,8 +2,8 @@ from aira.identity.v1 import types_pb2 as _types_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Iterable as _Iterable
-from typing import ClassVar as _ClassVar, Optional as _Optional
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
@@ -218,3 +218,41 @@ class McpRejection(_message.Message):
     credential: str
     redirect_uri: str
     def __init__(self, endpoint: _Optional[str] = ..., error: _Optional[str] = ..., reason: _Optional[str] = ..., client_id: _Optional[str] = ..., credential: _Optional[str] = ..., redirect_uri: _Optional[str] = ...) -> None: ...
+
+class ListMcpGrantsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class McpGrantSummary(_message.Message):
+    __slots__ = ("grant_id", "client_id", "client_name", "project_id", "project_name", "scopes", "connected_at", "refreshed_at", "expires_at")
+    GRANT_ID_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_NAME_FIELD_NUMBER: _ClassVar[int]
+    SCOPES_FIELD_NUMBER: _ClassVar[int]
+    CONNECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    REFRESHED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    grant_id: str
+    client_id: str
+    client_name: str
+    project_id: str
+    project_name: str
+    scopes: _containers.RepeatedScalarFieldContainer[str]
+    connected_at: int
+    refreshed_at: int
+    expires_at: int
+    def __init__(self, grant_id: _Optional[str] = ..., client_id: _Optional[str] = ..., client_name: _Optional[str] = ..., project_id: _Optional[str] = ..., project_name: _Optional[str] = ..., scopes: _Optional[_Iterable[str]] = ..., connected_at: _Optional[int] = ..., refreshed_at: _Optional[int] = ..., expires_at: _Optional[int] = ...) -> None: ...
+
+class ListMcpGrantsResponse(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[McpGrantSummary]
+    def __init__(self, items: _Optional[_Iterable[_Union[McpGrantSummary, _Mapping]]] = ...) -> None: ...
+
+class RevokeMcpGrantRequest(_message.Message):
+    __slots__ = ("grant_id",)
+    GRANT_ID_FIELD_NUMBER: _ClassVar[int]
+    grant_id: str
+    def __init__(self, grant_id: _Optional[str] = ...) -> None: ...

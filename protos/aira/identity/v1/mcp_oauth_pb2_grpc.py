@@ -85,6 +85,16 @@ class McpOAuthStub:
                 request_serializer=aira_dot_identity_dot_v1_dot_mcp__oauth__pb2.McpRejection.SerializeToString,
                 response_deserializer=aira_dot_identity_dot_v1_dot_types__pb2.Accepted.FromString,
                 _registered_method=True)
+        self.ListGrants = channel.unary_unary(
+                '/aira.identity.v1.McpOAuth/ListGrants',
+                request_serializer=aira_dot_identity_dot_v1_dot_mcp__oauth__pb2.ListMcpGrantsRequest.SerializeToString,
+                response_deserializer=aira_dot_identity_dot_v1_dot_mcp__oauth__pb2.ListMcpGrantsResponse.FromString,
+                _registered_method=True)
+        self.RevokeGrant = channel.unary_unary(
+                '/aira.identity.v1.McpOAuth/RevokeGrant',
+                request_serializer=aira_dot_identity_dot_v1_dot_mcp__oauth__pb2.RevokeMcpGrantRequest.SerializeToString,
+                response_deserializer=aira_dot_identity_dot_v1_dot_types__pb2.Accepted.FromString,
+                _registered_method=True)
 
 
 class McpOAuthServicer:
@@ -162,6 +172,21 @@ class McpOAuthServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListGrants(self, request, context):
+        """The signed-in person's connected MCP clients: their live grants, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeGrant(self, request, context):
+        """The person disconnects a client: every token of the grant is revoked. NOT_FOUND when the
+        grant is not theirs or has ended.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_McpOAuthServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -213,6 +238,16 @@ def add_McpOAuthServicer_to_server(servicer, server):
             'RecordRejection': grpc.unary_unary_rpc_method_handler(
                     servicer.RecordRejection,
                     request_deserializer=aira_dot_identity_dot_v1_dot_mcp__oauth__pb2.McpRejection.FromString,
+                    response_serializer=aira_dot_identity_dot_v1_dot_types__pb2.Accepted.SerializeToString,
+            ),
+            'ListGrants': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListGrants,
+                    request_deserializer=aira_dot_identity_dot_v1_dot_mcp__oauth__pb2.ListMcpGrantsRequest.FromString,
+                    response_serializer=aira_dot_identity_dot_v1_dot_mcp__oauth__pb2.ListMcpGrantsResponse.SerializeToString,
+            ),
+            'RevokeGrant': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeGrant,
+                    request_deserializer=aira_dot_identity_dot_v1_dot_mcp__oauth__pb2.RevokeMcpGrantRequest.FromString,
                     response_serializer=aira_dot_identity_dot_v1_dot_types__pb2.Accepted.SerializeToString,
             ),
     }
@@ -485,6 +520,60 @@ class McpOAuth:
             target,
             '/aira.identity.v1.McpOAuth/RecordRejection',
             aira_dot_identity_dot_v1_dot_mcp__oauth__pb2.McpRejection.SerializeToString,
+            aira_dot_identity_dot_v1_dot_types__pb2.Accepted.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListGrants(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aira.identity.v1.McpOAuth/ListGrants',
+            aira_dot_identity_dot_v1_dot_mcp__oauth__pb2.ListMcpGrantsRequest.SerializeToString,
+            aira_dot_identity_dot_v1_dot_mcp__oauth__pb2.ListMcpGrantsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeGrant(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aira.identity.v1.McpOAuth/RevokeGrant',
+            aira_dot_identity_dot_v1_dot_mcp__oauth__pb2.RevokeMcpGrantRequest.SerializeToString,
             aira_dot_identity_dot_v1_dot_types__pb2.Accepted.FromString,
             options,
             channel_credentials,
