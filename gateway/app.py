@@ -26,6 +26,7 @@ from gateway.routes import tasks as task_routes
 from gateway.routes import team as team_routes
 from gateway.security_reports import SecurityReports
 from gateway.settings import GatewaySettings
+from services.chassis import metrics
 from services.chassis.principal import PrincipalSigner
 from services.chassis.service import version
 
@@ -78,10 +79,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             principals=principals,
             access=AccessCache(settings.access_cache_seconds),
         )
+        stop_metrics = metrics.start(settings.metrics_host, settings.metrics_port_of("gateway"))
         try:
             async with mcp.serving(app.state.aira):
                 yield
         finally:
+            stop_metrics()
             await reports.close()
             await clients.close()
 

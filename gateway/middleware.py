@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.problems import MEDIA_TYPE, problem_body
-from services.chassis import context
+from services.chassis import context, metrics
 from services.chassis.ids import uuid7
 
 access_log = logging.getLogger("gateway.access")
@@ -36,6 +36,13 @@ async def send_problem(send: Send, status: int, slug: str, detail: str, instance
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def _route_of(scope: Scope) -> str:
+    """The matched route's template (``/v1/projects/{project_id}/tasks``), a bounded metrics label;
+    ``unmatched`` for paths no route took (their raw paths would be unbounded)."""
+    route = scope.get("route")
+    return getattr(route, "path", None) or "unmatched"
 
 
 class RequestContext:
@@ -73,6 +80,10 @@ class RequestContext:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            elapsed = time.perf_counter() - started
+            route = _route_of(scope)
+            metrics.HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
+            metrics.HTTP_SECONDS.labels(scope["method"], route).observe(elapsed)
             access_log.info(
                 "%s %s %s",
                 scope["method"],
@@ -82,7 +93,7 @@ class RequestContext:
                     "method": scope["method"],
                     "path": scope["path"],
                     "status": status,
-                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                    "ms": round(elapsed * 1000, 2),
                 },
             )
             for var, token in zip(

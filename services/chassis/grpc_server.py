@@ -5,7 +5,8 @@ Every service's server runs three interceptors, outermost first:
 1. ``PrincipalInterceptor`` verifies the internal principal token and sets the call context
    (principal, request id, trace id). Health and reflection stay open for probes.
 2. ``ErrorInterceptor`` maps ``DomainError`` to its status (with a JSON problem in the trailing
-   metadata key ``aira-problem``) and anything else to INTERNAL, logged with its stack.
+   metadata key ``aira-problem``) and anything else to INTERNAL, logged with its stack; it also
+   counts and times every call (``metrics.GRPC_*``).
 3. ``IdempotencyInterceptor`` replays the stored reply of a mutating call retried with the same
    ``idempotency-key``.
 """
@@ -27,7 +28,7 @@ from grpc_reflection.v1alpha import reflection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aira.common.v1 import service_info_pb2, service_info_pb2_grpc
-from services.chassis import context, idempotency
+from services.chassis import context, idempotency, metrics
 from services.chassis.errors import DomainError
 from services.chassis.infra_tables import InfraTables
 from services.chassis.principal import METADATA_KEY, PrincipalVerifier
@@ -129,14 +130,23 @@ def _problem_metadata(exc: DomainError) -> tuple[tuple[str, str], ...]:
     return ((PROBLEM_METADATA_KEY, orjson.dumps(problem).decode("ascii", "replace")),)
 
 
+def _labels(method: str) -> tuple[str, str]:
+    """``/aira.planning.v1.Tasks/CreateTask`` → (``planning``, ``Tasks/CreateTask``) for metrics."""
+    package, _, name = method.lstrip("/").rpartition(".")
+    parts = package.split(".")
+    return (parts[1] if len(parts) > 1 else package), name
+
+
 class ErrorInterceptor(grpc.aio.ServerInterceptor):
-    """The one place domain errors become gRPC statuses; also logs each call."""
+    """The one place domain errors become gRPC statuses; also logs, counts and times each call."""
 
     async def intercept_service(self, continuation, details):  # type: ignore[override]
         handler = await continuation(details)
         if handler is None or details.method.startswith(OPEN_METHOD_PREFIXES):
             return handler
         method = details.method
+        service, short = _labels(method)
+        seconds = metrics.GRPC_SECONDS.labels(service, short)
 
         @asynccontextmanager
         async def around(request: Any, ctx: grpc.aio.ServicerContext):
@@ -148,17 +158,18 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
                 outcome = exc.status.name
                 await ctx.abort(exc.status, exc.detail, trailing_metadata=_problem_metadata(exc))
             except grpc.aio.AbortError:
-                outcome = "ABORTED_BY_HANDLER"
+                code = ctx.code()  # the handler aborted with it
+                outcome = code.name if isinstance(code, grpc.StatusCode) else "UNKNOWN"
                 raise
             except Exception:
                 outcome = "INTERNAL"
                 log.exception("unhandled error in %s", method)
                 await ctx.abort(grpc.StatusCode.INTERNAL, "internal error")
             finally:
-                log.debug(
-                    "grpc call",
-                    extra={"method": method, "status": outcome, "ms": round((time.perf_counter() - started) * 1000, 2)},
-                )
+                elapsed = time.perf_counter() - started
+                seconds.observe(elapsed)
+                metrics.GRPC_HANDLED.labels(service, short, outcome).inc()
+                log.debug("grpc call", extra={"method": method, "status": outcome, "ms": round(elapsed * 1000, 2)})
 
         return _wrap(handler, around)
 

@@ -25,7 +25,7 @@ from nats.js import api as js_api
 from sqlalchemy import text
 
 from aira.common.v1 import events_pb2
-from services.chassis import context
+from services.chassis import context, metrics
 from services.chassis.events import decode_envelope, ensure_stream, error_event, stream_name
 from services.chassis.settings import Settings
 from services.chassis.uow import UnitOfWork
@@ -138,6 +138,7 @@ class EventConsumer:
             for msg, envelope in decoded:
                 await self._handle_one(subscription, msg, envelope)
             return
+        metrics.EVENTS_HANDLED.labels(self.durable_name(subscription), "done").inc(len(decoded))
         for msg, _ in decoded:
             await self._ack(msg)
 
@@ -179,14 +180,17 @@ class EventConsumer:
             )
             if delivered >= self._max_deliver:
                 log.error("giving up on event after %d deliveries", delivered, extra={"event_id": envelope.event_id})
+                metrics.EVENTS_HANDLED.labels(consumer, "given_up").inc()
                 await self._report_abandoned(consumer, envelope, delivered)
                 await msg.term()
             else:
+                metrics.EVENTS_HANDLED.labels(consumer, "failed").inc()
                 await msg.nak(delay=min(0.5 * 2 ** (delivered - 1), 30.0))
             return
         finally:
             context.trace_id.reset(tokens[0])
             context.request_id.reset(tokens[1])
+        metrics.EVENTS_HANDLED.labels(consumer, "done").inc()
         await self._ack(msg)
 
     async def _report_abandoned(self, consumer: str, envelope: events_pb2.EventEnvelope, delivered: int) -> None:

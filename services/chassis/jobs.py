@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from sqlalchemy import Column, Table, and_, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.chassis import metrics
 from services.chassis.ids import uuid7
 from services.chassis.infra_tables import InfraTables
 from services.chassis.uow import UnitOfWork
@@ -282,8 +284,10 @@ class JobRunner:
         concurrency: int = 4,
         poll_interval: float = 1.0,
         on_dead: DeadJobHook | None = None,
+        service: str = "",
     ) -> None:
         self._uow_factory = uow_factory
+        self._service = service  # the metrics label
         self._leases = Leases(queue)
         self._handlers = dict(handlers)
         self.worker_id = worker_id or f"{socket.gethostname()}:{uuid7().hex[-8:]}"
@@ -321,6 +325,7 @@ class JobRunner:
         """Run one claimed job: effect plus ``done`` in one transaction, or record the failure."""
         lost = asyncio.Event()
         renewer = asyncio.create_task(self._renew(job, lost))
+        started, outcome = time.perf_counter(), "done"
         try:
             async with self._uow_factory() as uow:
                 await self._handlers[job.kind](uow, job)
@@ -328,14 +333,18 @@ class JobRunner:
                     raise LeaseLost(str(job.id))
                 await uow.commit()
         except LeaseLost:
+            outcome = "lease_lost"
             log.warning("lost the lease of job %s; its new owner will run it", job.id)
         except Exception as exc:  # a failing job is retried or declared dead
-            await self._record_failure(job, exc)
+            outcome = await self._record_failure(job, exc)
         finally:
             renewer.cancel()
             await asyncio.gather(renewer, return_exceptions=True)
+            metrics.JOBS.labels(self._service, job.kind, outcome).inc()
+            metrics.JOB_SECONDS.labels(self._service, job.kind).observe(time.perf_counter() - started)
 
-    async def _record_failure(self, job: Job, exc: Exception) -> None:
+    async def _record_failure(self, job: Job, exc: Exception) -> str:
+        """Record the failure; ``dead`` when it was the job's last attempt, else ``retry``."""
         error = f"{type(exc).__name__}: {exc}"
         async with self._uow_factory() as uow:
             status = await self._leases.fail(uow.session, job.id, worker=self.worker_id, error=error)
@@ -350,6 +359,7 @@ class JobRunner:
             error,
             extra={"job_id": str(job.id), "dead": status == "dead"},
         )
+        return "dead" if status == "dead" else "retry"
 
     async def run_once(self) -> int:
         """Claim and run one round of due jobs concurrently; returns how many ran."""

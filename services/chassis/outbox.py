@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.chassis import metrics
 from services.chassis.db import asyncpg_connect_kwargs
 from services.chassis.infra_tables import InfraTables
 from services.chassis.uow import outbox_channel
@@ -92,6 +93,7 @@ class OutboxRelay:
                     .where(table.c.id == failure[0])
                     .values(attempts=table.c.attempts + 1, last_error=failure[1][:2000])
                 )
+        metrics.EVENTS_PUBLISHED.labels(self._schema).inc(len(published))
         if failure:
             # Raised after commit, so the rows published before the failure stay marked sent.
             raise ConnectionError(f"publishing event {failure[0]} failed: {failure[1]}")

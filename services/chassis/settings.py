@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     )
     grpc_listen: str | None = Field(default=None, description="Listen address of this process's gRPC server.")
     grpc_deadline_seconds: float = 5.0
+    # Prometheus metrics (services/chassis/metrics.py): off unless one of the two ports is set.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, description="This process's metrics port (one process a pod).")
+    metrics_port_base: int | None = Field(
+        default=None, description="Metrics ports of a whole machine: this for the gateway, +1… for the services."
+    )
     # Files people upload (planning's sources). The gateway answers 413 above this and planning
     # checks again; gRPC messages are sized to carry one upload (see grpc_max_message_bytes).
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
@@ -99,6 +105,14 @@ class Settings(BaseSettings):
         if service in self.grpc_targets:
             return self.grpc_targets[service]
         return f"{self.grpc_host}:{self.grpc_port_base + 1 + SERVICES.index(service)}"
+
+    def metrics_port_of(self, process: str) -> int | None:
+        """The port ``process`` (the gateway or a service) serves its metrics on; None when off."""
+        if self.metrics_port:
+            return self.metrics_port
+        if not self.metrics_port_base:
+            return None
+        return self.metrics_port_base + (0 if process == "gateway" else 1 + SERVICES.index(process))
 
     def grpc_listen_address(self, service: str) -> str:
         """Address ``service`` binds its gRPC server to."""

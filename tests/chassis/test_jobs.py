@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -116,7 +117,14 @@ async def test_failures_back_off_then_the_job_is_dead(service_engines, clean_db)
     async def fails(uow: UnitOfWork, job: Job) -> None:
         raise ValueError(f"attempt {job.attempts} broke")
 
-    runner = JobRunner(uow_factory=_uow_factory(engine), queue=JobQueue.of(infra), handlers={"echo": fails})
+    def counted(outcome: str) -> float:
+        labels = {"service": "rebalance", "kind": "echo", "outcome": outcome}
+        return REGISTRY.get_sample_value("aira_jobs_total", labels) or 0.0
+
+    before = {outcome: counted(outcome) for outcome in ("retry", "dead")}
+    runner = JobRunner(
+        uow_factory=_uow_factory(engine), queue=JobQueue.of(infra), handlers={"echo": fails}, service="rebalance"
+    )
     assert await runner.run_once() == 1
     row = await _job(engine, job_id)
     assert row.status == "pending" and row.last_error == "ValueError: attempt 1 broke"
@@ -127,6 +135,7 @@ async def test_failures_back_off_then_the_job_is_dead(service_engines, clean_db)
     row = await _job(engine, job_id)
     assert (row.status, row.attempts, row.last_error) == ("dead", 2, "ValueError: attempt 2 broke")
     assert await _effects(engine) == 0
+    assert {outcome: counted(outcome) - before[outcome] for outcome in before} == {"retry": 1, "dead": 1}
 
 
 async def test_enqueue_with_the_same_key_returns_the_first_job(service_engines, clean_db) -> None:

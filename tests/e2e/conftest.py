@@ -18,7 +18,7 @@ import orjson
 import psutil
 import pytest
 
-from tests.harness import create_database, drop_database, free_port, make_settings, unique_name
+from tests.harness import create_database, drop_database, free_port, free_port_block, make_settings, unique_name
 from tests.oidc_issuer import OidcIssuer
 
 
@@ -96,6 +96,7 @@ async def system(
         "AIRA_NATS_URL": infra.nats_url,
         "AIRA_GRPC_PORT_BASE": str(settings.grpc_port_base),
         "AIRA_GATEWAY_PORT": str(gateway_port),
+        "AIRA_METRICS_PORT_BASE": str(free_port_block(8) + 1),  # the gateway, then the seven services
         "AIRA_ENVIRONMENT": "test",
         "AIRA_SMTP_URL": smtp.url,
         "AIRA_OIDC_PROVIDERS": orjson.dumps({"test": oidc_issuer.provider_config()}).decode(),
