@@ -26,7 +26,7 @@ from gateway.routes import tasks as task_routes
 from gateway.routes import team as team_routes
 from gateway.security_reports import SecurityReports
 from gateway.settings import GatewaySettings
-from services.chassis import metrics
+from services.chassis import metrics, tracing
 from services.chassis.principal import PrincipalSigner
 from services.chassis.service import version
 
@@ -80,10 +80,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             access=AccessCache(settings.access_cache_seconds),
         )
         stop_metrics = metrics.start(settings.metrics_host, settings.metrics_port_of("gateway"))
+        stop_tracing = tracing.configure("gateway", settings)
         try:
             async with mcp.serving(app.state.aira):
                 yield
         finally:
+            stop_tracing()
             stop_metrics()
             await reports.close()
             await clients.close()

@@ -7,11 +7,12 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.problems import MEDIA_TYPE, problem_body
-from services.chassis import context, metrics
+from services.chassis import context, metrics, tracing
 from services.chassis.ids import uuid7
 
 access_log = logging.getLogger("gateway.access")
@@ -57,12 +58,11 @@ class RequestContext:
             return
         offered = _header(scope, b"x-request-id")
         request_id = offered if offered and _REQUEST_ID.match(offered) else uuid7().hex
-        trace = context.trace_from_traceparent(_header(scope, b"traceparent")) or context.new_trace_id()
+        trace, parent = context.parse_traceparent(_header(scope, b"traceparent"))
         client = scope.get("client")
         agent = _header(scope, b"user-agent")
         tokens = (
             context.request_id.set(request_id),
-            context.trace_id.set(trace),
             context.client_ip.set(client[0] if client else None),
             context.user_agent.set(agent[:512] if agent else None),
         )
@@ -78,28 +78,27 @@ class RequestContext:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            with tracing.span(scope["method"], tracing.SERVER, trace_id=trace, parent_span_id=parent) as span:
+                try:
+                    await self.app(scope, receive, send_with_id)
+                finally:
+                    _measure(scope, span, status, time.perf_counter() - started)
         finally:
-            elapsed = time.perf_counter() - started
-            route = _route_of(scope)
-            metrics.HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
-            metrics.HTTP_SECONDS.labels(scope["method"], route).observe(elapsed)
-            access_log.info(
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
-                status,
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "ms": round(elapsed * 1000, 2),
-                },
-            )
-            for var, token in zip(
-                (context.request_id, context.trace_id, context.client_ip, context.user_agent), tokens, strict=True
-            ):
+            for var, token in zip((context.request_id, context.client_ip, context.user_agent), tokens, strict=True):
                 var.reset(token)
+
+
+def _measure(scope: Scope, span: Any, status: int, elapsed: float) -> None:
+    """Name the request's span by its route, count and time it, and write its access log line."""
+    method, path, route = scope["method"], scope["path"], _route_of(scope)
+    span.update_name(f"{method} {route}")  # the template, never the raw path
+    span.set_attributes({"http.request.method": method, "http.route": route, "http.response.status_code": status})
+    metrics.HTTP_REQUESTS.labels(method, route, str(status)).inc()
+    metrics.HTTP_SECONDS.labels(method, route).observe(elapsed)
+    ms = round(elapsed * 1000, 2)
+    access_log.info(
+        "%s %s %s", method, path, status, extra={"method": method, "path": path, "status": status, "ms": ms}
+    )
 
 
 class BodyTooLarge(Exception):

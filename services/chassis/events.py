@@ -127,6 +127,7 @@ def to_envelope(event: Event, *, domain: str, producer: str) -> events_pb2.Event
         action=event.action,
         payload=payload,
         trace_id=context.trace_id.get() or "",
+        span_id=context.span_id.get() or "",
         request_id=context.request_id.get() or "",
         producer=producer,
     )
@@ -143,7 +144,7 @@ def headers_for(envelope: events_pb2.EventEnvelope) -> dict[str, str]:
     if envelope.project_id:
         headers[HEADER_PROJECT_ID] = envelope.project_id
     if envelope.trace_id:
-        headers[HEADER_TRACEPARENT] = context.traceparent(envelope.trace_id)
+        headers[HEADER_TRACEPARENT] = context.traceparent(envelope.trace_id, envelope.span_id or None)
     return headers
 
 

@@ -28,7 +28,7 @@ from grpc_reflection.v1alpha import reflection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aira.common.v1 import service_info_pb2, service_info_pb2_grpc
-from services.chassis import context, idempotency, metrics
+from services.chassis import context, idempotency, metrics, tracing
 from services.chassis.errors import DomainError
 from services.chassis.infra_tables import InfraTables
 from services.chassis.principal import METADATA_KEY, PrincipalVerifier
@@ -95,6 +95,10 @@ class PrincipalInterceptor(grpc.aio.ServerInterceptor):
             return handler
         metadata = _metadata(details)
         verifier = self._verifier
+        rpc_service, _, rpc_method = details.method.lstrip("/").partition("/")
+        name = _labels(details.method)[1]
+        trace, parent = context.parse_traceparent(metadata.get(TRACEPARENT_KEY))
+        attributes = {"rpc.system": "grpc", "rpc.service": rpc_service, "rpc.method": rpc_method}
 
         @asynccontextmanager
         async def around(request: Any, ctx: grpc.aio.ServicerContext):
@@ -106,15 +110,12 @@ class PrincipalInterceptor(grpc.aio.ServerInterceptor):
                 (context.principal, context.principal.set(principal)),
                 (context.principal_token, context.principal_token.set(metadata.get(METADATA_KEY))),
                 (context.request_id, context.request_id.set(metadata.get(REQUEST_ID_KEY))),
-                (
-                    context.trace_id,
-                    context.trace_id.set(context.trace_from_traceparent(metadata.get(TRACEPARENT_KEY))),
-                ),
                 (context.client_ip, context.client_ip.set(metadata.get(CLIENT_IP_KEY))),
                 (context.user_agent, context.user_agent.set(metadata.get(USER_AGENT_KEY))),
             ]
             try:
-                yield
+                with tracing.span(name, tracing.SERVER, trace_id=trace, parent_span_id=parent, attributes=attributes):
+                    yield
             finally:
                 # A streaming call the client dropped is closed by the loop's generator finaliser, in
                 # another context: nothing to restore there (each call runs in its own task anyway).

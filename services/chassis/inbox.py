@@ -25,7 +25,7 @@ from nats.js import api as js_api
 from sqlalchemy import text
 
 from aira.common.v1 import events_pb2
-from services.chassis import context, metrics
+from services.chassis import context, metrics, tracing
 from services.chassis.events import decode_envelope, ensure_stream, error_event, stream_name
 from services.chassis.settings import Settings
 from services.chassis.uow import UnitOfWork
@@ -127,12 +127,15 @@ class EventConsumer:
             for msg, envelope in decoded:
                 await self._handle_one(subscription, msg, envelope)
             return
+        consumer = self.durable_name(subscription)
+        links = [(e.trace_id, e.span_id) for _, e in decoded if e.trace_id and e.span_id]
         try:
-            async with self._uow_factory() as uow:
-                fresh = await claim(uow, self.durable_name(subscription), [e for _, e in decoded])
-                if fresh:
-                    await subscription.handle_all(uow, fresh)
-                await uow.commit()
+            with tracing.span(f"{consumer} batch", tracing.CONSUMER, links=links, attributes={"events": len(decoded)}):
+                async with self._uow_factory() as uow:
+                    fresh = await claim(uow, consumer, [e for _, e in decoded])
+                    if fresh:
+                        await subscription.handle_all(uow, fresh)
+                    await uow.commit()
         except Exception as exc:  # the slow path below sorts out which message failed
             log.warning("batch of %d failed (%s); handling its events one by one", len(decoded), exc)
             for msg, envelope in decoded:
@@ -157,11 +160,26 @@ class EventConsumer:
             log.warning("ack failed after commit; redelivery will be ignored", extra={"error": str(exc)})
 
     async def _handle_one(self, subscription: Subscription, msg: Msg, envelope: events_pb2.EventEnvelope) -> None:
+        """Handle one event in its own span (a child of the span that raised it) and request id."""
         consumer = self.durable_name(subscription)
-        tokens = (
-            context.trace_id.set(envelope.trace_id or None),
-            context.request_id.set(envelope.request_id or None),
-        )
+        token = context.request_id.set(envelope.request_id or None)
+        try:
+            with tracing.span(
+                f"{consumer} {envelope.type}",
+                tracing.CONSUMER,
+                trace_id=envelope.trace_id or None,
+                parent_span_id=envelope.span_id or None,
+                attributes={"messaging.system": "nats", "messaging.message.id": envelope.event_id},
+            ):
+                await self._apply(subscription, consumer, msg, envelope)
+        finally:
+            context.request_id.reset(token)
+
+    async def _apply(
+        self, subscription: Subscription, consumer: str, msg: Msg, envelope: events_pb2.EventEnvelope
+    ) -> None:
+        """Effect and inbox row in one transaction, ack after commit; a failure is retried later
+        (nak with backoff) or, on the last delivery, given up and reported."""
         try:
             async with self._uow_factory() as uow:
                 if await claim(uow, consumer, [envelope]):
@@ -187,9 +205,6 @@ class EventConsumer:
                 metrics.EVENTS_HANDLED.labels(consumer, "failed").inc()
                 await msg.nak(delay=min(0.5 * 2 ** (delivered - 1), 30.0))
             return
-        finally:
-            context.trace_id.reset(tokens[0])
-            context.request_id.reset(tokens[1])
         metrics.EVENTS_HANDLED.labels(consumer, "done").inc()
         await self._ack(msg)
 

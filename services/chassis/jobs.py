@@ -27,7 +27,7 @@ from sqlalchemy import Column, Table, and_, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.chassis import metrics
+from services.chassis import metrics, tracing
 from services.chassis.ids import uuid7
 from services.chassis.infra_tables import InfraTables
 from services.chassis.uow import UnitOfWork
@@ -326,12 +326,14 @@ class JobRunner:
         lost = asyncio.Event()
         renewer = asyncio.create_task(self._renew(job, lost))
         started, outcome = time.perf_counter(), "done"
+        attributes = {"job.kind": job.kind, "job.id": str(job.id), "job.attempt": job.attempts}
         try:
-            async with self._uow_factory() as uow:
-                await self._handlers[job.kind](uow, job)
-                if lost.is_set() or not await self._leases.complete(uow.session, job.id, worker=self.worker_id):
-                    raise LeaseLost(str(job.id))
-                await uow.commit()
+            with tracing.span(f"job {job.kind}", tracing.CONSUMER, attributes=attributes):
+                async with self._uow_factory() as uow:
+                    await self._handlers[job.kind](uow, job)
+                    if lost.is_set() or not await self._leases.complete(uow.session, job.id, worker=self.worker_id):
+                        raise LeaseLost(str(job.id))
+                    await uow.commit()
         except LeaseLost:
             outcome = "lease_lost"
             log.warning("lost the lease of job %s; its new owner will run it", job.id)

@@ -25,7 +25,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from aira.common.v1 import service_info_pb2, service_info_pb2_grpc
-from services.chassis import db, idempotency, metrics
+from services.chassis import db, idempotency, metrics, tracing
 from services.chassis import log as logsetup
 from services.chassis.events import connect_nats, ensure_stream, error_event
 from services.chassis.grpc_server import GrpcServer
@@ -283,6 +283,7 @@ async def serve(spec: ServiceSpec, settings: Settings, stop: asyncio.Event) -> N
             )
             workers.append(runner.run(stop))
         stop_metrics = metrics.start(settings.metrics_host, settings.metrics_port_of(spec.name))
+        stop_tracing = tracing.configure(spec.name, settings)
         await server.start()
         await server.start_liveness()
         log.info("%s listening on %s", spec.name, settings.grpc_listen_address(spec.name))
@@ -292,6 +293,7 @@ async def serve(spec: ServiceSpec, settings: Settings, stop: asyncio.Event) -> N
         await server.stop(SHUTDOWN_GRACE_SECONDS)
         await asyncio.gather(*tasks, return_exceptions=True)
         stop_metrics()
+        stop_tracing()
     finally:
         # Consumers have stopped fetching, so there is nothing to drain; flush what we sent.
         try:

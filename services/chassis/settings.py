@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     )
     grpc_listen: str | None = Field(default=None, description="Listen address of this process's gRPC server.")
     grpc_deadline_seconds: float = 5.0
+    # OpenTelemetry traces (services/chassis/tracing.py): exported over OTLP/HTTP when set.
+    otlp_endpoint: str | None = Field(default=None, description="An OTLP/HTTP collector, e.g. http://otel:4318.")
     # Prometheus metrics (services/chassis/metrics.py): off unless one of the two ports is set.
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = Field(default=None, description="This process's metrics port (one process a pod).")

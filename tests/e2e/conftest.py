@@ -20,6 +20,7 @@ import pytest
 
 from tests.harness import create_database, drop_database, free_port, free_port_block, make_settings, unique_name
 from tests.oidc_issuer import OidcIssuer
+from tests.otlp_collector import OtlpCollector
 
 
 @dataclass
@@ -81,8 +82,15 @@ def oidc_issuer() -> Iterator[OidcIssuer]:
 
 
 @pytest.fixture(scope="package")
+def collector() -> Iterator[OtlpCollector]:
+    """The OpenTelemetry collector the system exports its spans to."""
+    with OtlpCollector().serving() as running:
+        yield running
+
+
+@pytest.fixture(scope="package")
 async def system(
-    infra, smtp, oidc_issuer: OidcIssuer, tmp_path_factory: pytest.TempPathFactory
+    infra, smtp, oidc_issuer: OidcIssuer, collector: OtlpCollector, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[System]:
     name = unique_name("aira_e2e")
     database_url = await create_database(infra.server_url, name)
@@ -97,6 +105,8 @@ async def system(
         "AIRA_GRPC_PORT_BASE": str(settings.grpc_port_base),
         "AIRA_GATEWAY_PORT": str(gateway_port),
         "AIRA_METRICS_PORT_BASE": str(free_port_block(8) + 1),  # the gateway, then the seven services
+        "AIRA_OTLP_ENDPOINT": collector.url,
+        "OTEL_BSP_SCHEDULE_DELAY": "200",  # export spans every 0.2 s rather than 5 s
         "AIRA_ENVIRONMENT": "test",
         "AIRA_SMTP_URL": smtp.url,
         "AIRA_OIDC_PROVIDERS": orjson.dumps({"test": oidc_issuer.provider_config()}).decode(),

@@ -27,7 +27,7 @@ from google.protobuf import any_pb2 as google_dot_protobuf_dot_any__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61ira/common/v1/events.proto\x12\x0e\x61ira.common.v1\x1a\x1a\x61ira/common/v1/types.proto\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfd\x02\n\rEventEnvelope\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nproject_id\x18\x04 \x01(\t\x12$\n\x05\x61\x63tor\x18\x05 \x01(\x0b\x32\x15.aira.common.v1.Actor\x12\x13\n\x0b\x65ntity_type\x18\x06 \x01(\t\x12\x11\n\tentity_id\x18\x07 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x08 \x01(\t\x12\x14\n\x0c\x63hanges_json\x18\x0f \x01(\x0c\x12\x15\n\rsnapshot_json\x18\x10 \x01(\x0c\x12%\n\x07payload\x18\x0b \x01(\x0b\x32\x14.google.protobuf.Any\x12\x10\n\x08trace_id\x18\x0c \x01(\t\x12\x12\n\nrequest_id\x18\r \x01(\t\x12\x10\n\x08producer\x18\x0e \x01(\tJ\x04\x08\t\x10\nJ\x04\x08\n\x10\x0bR\x07\x63hangesR\x08snapshotb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61ira/common/v1/events.proto\x12\x0e\x61ira.common.v1\x1a\x1a\x61ira/common/v1/types.proto\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8e\x03\n\rEventEnvelope\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nproject_id\x18\x04 \x01(\t\x12$\n\x05\x61\x63tor\x18\x05 \x01(\x0b\x32\x15.aira.common.v1.Actor\x12\x13\n\x0b\x65ntity_type\x18\x06 \x01(\t\x12\x11\n\tentity_id\x18\x07 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x08 \x01(\t\x12\x14\n\x0c\x63hanges_json\x18\x0f \x01(\x0c\x12\x15\n\rsnapshot_json\x18\x10 \x01(\x0c\x12%\n\x07payload\x18\x0b \x01(\x0b\x32\x14.google.protobuf.Any\x12\x10\n\x08trace_id\x18\x0c \x01(\t\x12\x0f\n\x07span_id\x18\x11 \x01(\t\x12\x12\n\nrequest_id\x18\r \x01(\t\x12\x10\n\x08producer\x18\x0e \x01(\tJ\x04\x08\t\x10\nJ\x04\x08\n\x10\x0bR\x07\x63hangesR\x08snapshotb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,5 +35,5 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aira.common.v1.events_pb2',
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_EVENTENVELOPE']._serialized_start=136
-  _globals['_EVENTENVELOPE']._serialized_end=517
+  _globals['_EVENTENVELOPE']._serialized_end=534
 # @@protoc_insertion_point(module_scope)
