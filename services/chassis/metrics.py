@@ -10,7 +10,8 @@ What is measured, and where:
 - gRPC calls a service handled (``grpc_server.ErrorInterceptor``): count by status code, latency.
 - HTTP requests the gateway answered (``gateway.middleware.RequestContext``): count by route
   template and status, latency.
-- Events: published by the outbox relay, and handled by consumers (by outcome).
+- Events: published by the outbox relay, and handled by consumers (by outcome); the outbox's
+  backlog and the jobs due, sampled every BACKLOG_SECONDS while metrics are served.
 - Jobs run (by kind and outcome: done, retry, dead, lease_lost) and their duration.
 """
 
@@ -19,10 +20,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from prometheus_client import Counter, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 log = logging.getLogger(__name__)
 
+BACKLOG_SECONDS = 15.0
 # Latency buckets from a cache hit to a slow AI call (seconds).
 _SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 120.0)
 
@@ -40,6 +42,11 @@ EVENTS_PUBLISHED = Counter("aira_events_published", "Events the outbox relay pub
 EVENTS_HANDLED = Counter(
     "aira_events_handled", "Events a consumer handled: done, failed (retried) or given up", ["consumer", "outcome"]
 )
+OUTBOX_PENDING = Gauge("aira_outbox_pending", "Events written but not yet published", ["service"])
+OUTBOX_OLDEST_SECONDS = Gauge(
+    "aira_outbox_oldest_pending_seconds", "Age of the oldest event not yet published (0 when none)", ["service"]
+)
+JOBS_DUE = Gauge("aira_jobs_due", "Jobs due to run and not yet claimed, by kind", ["service", "kind"])
 JOBS = Counter("aira_jobs", "Jobs run: done, retry, dead or lease_lost", ["service", "kind", "outcome"])
 JOB_SECONDS = Histogram("aira_job_seconds", "Time a job took", ["service", "kind"], buckets=_SECONDS)
 

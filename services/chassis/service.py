@@ -13,14 +13,14 @@ import asyncio
 import importlib.metadata
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import asyncpg
 from nats.aio.client import Client as NatsClient
-from sqlalchemy import delete, func, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -205,6 +205,36 @@ async def housekeeping(ctx: ServiceContext, relay: OutboxRelay) -> None:
         await uow.commit()
 
 
+def backlog_sampler(ctx: ServiceContext, job_kinds: Iterable[str]) -> Callable[[], Awaitable[None]]:
+    """What sets the backlog gauges: events not yet published (and the oldest one's age), and jobs
+    due by kind (every kind seen stays reported, at 0 once its jobs are gone)."""
+    outbox, jobs = ctx.infra.outbox, ctx.infra.jobs
+    seen = set(job_kinds)
+    age = func.coalesce(func.extract("epoch", func.now() - func.min(outbox.c.created_at)), 0)
+
+    async def sample() -> None:
+        async with ctx.engine.connect() as conn:
+            pending, oldest = (
+                await conn.execute(select(func.count(), age).where(outbox.c.published_at.is_(None)))
+            ).one()
+            due = dict(
+                (
+                    await conn.execute(
+                        select(jobs.c.kind, func.count())
+                        .where(jobs.c.status == "pending", jobs.c.run_after <= func.now())
+                        .group_by(jobs.c.kind)
+                    )
+                ).all()
+            )
+        metrics.OUTBOX_PENDING.labels(ctx.name).set(pending)
+        metrics.OUTBOX_OLDEST_SECONDS.labels(ctx.name).set(float(oldest))
+        seen.update(due)
+        for kind in seen:
+            metrics.JOBS_DUE.labels(ctx.name, kind).set(due.get(kind, 0))
+
+    return sample
+
+
 def periodically(
     work: Callable[[], Awaitable[Any]], *, every_seconds: float, what: str
 ) -> Callable[[asyncio.Event], Awaitable[None]]:
@@ -268,6 +298,9 @@ async def serve(spec: ServiceSpec, settings: Settings, stop: asyncio.Event) -> N
             tidy(stop),
             *(task(stop) for task in parts.background),
         ]
+        if settings.metrics_port_of(spec.name) is not None:  # sampled only while someone may scrape
+            sample = backlog_sampler(ctx, parts.job_handlers)
+            workers.append(periodically(sample, every_seconds=metrics.BACKLOG_SECONDS, what="backlog sampling")(stop))
         if parts.subscriptions:
             consumer = EventConsumer(
                 name=spec.name, nc=nc, uow_factory=ctx.uow, subscriptions=parts.subscriptions, settings=settings

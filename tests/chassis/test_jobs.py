@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select, update
@@ -12,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from aira.identity.v1 import events_pb2
 from services.chassis import db
 from services.chassis.events import Event
+from services.chassis.ids import uuid7
 from services.chassis.jobs import Job, JobQueue, JobRunner, enqueue
+from services.chassis.service import backlog_sampler
 from services.chassis.uow import UnitOfWork
 from services.rebalance.models import infra
 
@@ -176,3 +179,23 @@ async def test_a_job_whose_worker_dies_on_its_last_attempt_is_dead_not_run_again
     assert (row.status, row.attempts, row.lease_owner, row.last_error) == ("dead", 1, None, error)
     assert buried == [(job_id, 1, error)]
     assert await _effects(engine) == 0
+
+
+async def test_the_backlog_gauges_count_what_waits(service_engines, clean_db) -> None:
+    engine = service_engines["rebalance"]
+    await _enqueue(engine)  # due now
+    await _enqueue(engine, run_after=datetime.now(UTC) + timedelta(hours=1))  # not due yet
+    async with _uow_factory(engine)() as uow:
+        _effect(uow, Job(id=uuid7(), kind="echo", payload={}, attempts=1, max_attempts=5))
+        await uow.commit()  # an event in the outbox, not yet published (no relay runs here)
+    async with engine.begin() as conn:
+        await conn.execute(update(infra.outbox).values(created_at=func.now() - timedelta(seconds=30)))
+    sample = backlog_sampler(SimpleNamespace(name="rebalance", engine=engine, infra=infra), ["echo", "idle"])
+    await sample()
+
+    def gauge(name: str, **labels: str) -> float | None:
+        return REGISTRY.get_sample_value(name, {"service": "rebalance", **labels})
+
+    assert gauge("aira_outbox_pending") == 1
+    assert 29 <= gauge("aira_outbox_oldest_pending_seconds") < 120
+    assert (gauge("aira_jobs_due", kind="echo"), gauge("aira_jobs_due", kind="idle")) == (1, 0)

@@ -66,6 +66,11 @@ async def test_every_process_serves_its_metrics(system, api) -> None:
         await asyncio.sleep(0.3)
     published = await scrape(base + 1 + SERVICES.index("planning"))
     assert published[("aira_events_published_total", frozenset({"service": "planning"}.items()))] >= 2
+    # Backlogs, sampled while metrics are served: the outbox and the jobs of every kind planning runs.
+    assert published[("aira_outbox_pending", frozenset({"service": "planning"}.items()))] >= 0
+    assert ("aira_outbox_oldest_pending_seconds", frozenset({"service": "planning"}.items())) in published
+    sprint_plans = frozenset({"service": "planning", "kind": "planning.sprint_plan"}.items())
+    assert published[("aira_jobs_due", sprint_plans)] >= 0
 
     # The public port does not serve them.
     assert (await api.get("/metrics")).status_code == 404
