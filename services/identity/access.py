@@ -46,11 +46,19 @@ async def authorize(uow: UnitOfWork, project_id: str, action: authz.Action) -> A
     if principal.kind in authz.SCOPED_KINDS and principal.project_id != str(pid):
         raise NotFound("project not found", slug="project-not-found")
     assert principal.user_id is not None
-    role = await repository.member_role(uow, pid, principal.user_id)
-    if role is None:
+    return permit(pid, await repository.member_role(uow, pid, principal.user_id), action)
+
+
+def permit(project_id: uuid.UUID, role: str | None, action: authz.Action) -> Access:
+    """The caller's access to the project given their role there, read by the caller (None when
+    they are not a member): for reads that fetch the role with what they read, in one query."""
+    principal = caller()
+    bound_elsewhere = principal.kind in authz.SCOPED_KINDS and principal.project_id != str(project_id)
+    if role is None or bound_elsewhere:
         raise NotFound("project not found", slug="project-not-found")
+    assert principal.user_id is not None
     checked = Principal(
-        subject=principal.subject, kind=principal.kind, project_id=str(pid), role=role, scopes=principal.scopes
+        subject=principal.subject, kind=principal.kind, project_id=str(project_id), role=role, scopes=principal.scopes
     )
-    authz.require(checked, str(pid), action)
-    return Access(project_id=pid, user_id=principal.user_id, role=role, kind=principal.kind)
+    authz.require(checked, str(project_id), action)
+    return Access(project_id=project_id, user_id=principal.user_id, role=role, kind=principal.kind)

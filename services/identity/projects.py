@@ -18,7 +18,7 @@ from services.chassis.events import Event
 from services.chassis.pagination import cursor_id, decode_cursor, encode_cursor, page_limit
 from services.chassis.uow import UnitOfWork
 from services.identity import repository
-from services.identity.access import authorize, caller
+from services.identity.access import authorize, caller, permit, project_id_of
 from services.identity.models import LLM_PROVIDERS, PLANS, REBALANCE_MODES, ProjectBilling, ProjectSettings
 from services.identity.repository import ProjectView
 
@@ -104,11 +104,15 @@ async def create_project(uow: UnitOfWork, *, name: str, description: str, vision
 
 
 async def get_project(uow: UnitOfWork, project_id: str) -> ProjectView:
-    """The project if the caller may read it; NotFound otherwise (existence is not revealed)."""
-    access = await authorize(uow, project_id, Action.READ)
-    found = await repository.project_for_member(uow, access.project_id, access.user_id)
-    if found is None:
-        raise NotFound("project not found", slug="project-not-found")
+    """The project if the caller may read it; NotFound otherwise (existence is not revealed).
+
+    One query: the project comes with the caller's role, which decides (the hot read of the API).
+    """
+    pid, user_id = project_id_of(project_id), caller().user_id
+    assert user_id is not None  # caller() refuses anyone else
+    found = await repository.project_for_member(uow, pid, user_id)
+    permit(pid, found.role if found else None, Action.READ)
+    assert found is not None  # permit refuses non-members
     return found
 
 
