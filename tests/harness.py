@@ -50,11 +50,30 @@ def port_free(port: int) -> bool:
         return True
 
 
+def _ephemeral_low() -> int:
+    """Where the kernel's range of ports for outgoing connections starts (Linux; 32768 elsewhere)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768
+
+
+_handed_out: set[int] = set()  # ports of blocks this test process gave out already
+
+
 def free_port_block(size: int) -> int:
-    """A base port such that base+1 … base+size are all free."""
+    """A base port such that base+1 … base+size are all free, and stay so until bound later.
+
+    Blocks are bound minutes after they are chosen (services start when their tests first need
+    them), so they lie below the kernel's range for outgoing connections, whose local ports would
+    otherwise take them meanwhile, and never overlap a block given out before.
+    """
+    high = max(10_001, _ephemeral_low() - size - 1)
     for _ in range(200):
-        base = random.randrange(20_000, 60_000)
-        if all(port_free(base + i) for i in range(1, size + 1)):
+        base = random.randrange(10_000, high)
+        block = range(base + 1, base + size + 1)
+        if not _handed_out.intersection(block) and all(port_free(port) for port in block):
+            _handed_out.update(block)
             return base
     raise RuntimeError("no free block of ports")
 
