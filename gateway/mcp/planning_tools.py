@@ -16,6 +16,7 @@ from pydantic import Field
 from aira.common.v1 import types_pb2
 from aira.planning.v1 import work_pb2
 from gateway.mcp.calls import call, grant_of
+from gateway.mcp.provider import McpAccessToken
 from gateway.routes.features import Status as FeatureStatus
 from gateway.routes.features import feature_out
 from gateway.routes.tasks import Priority, TaskType, task_out
@@ -32,8 +33,8 @@ Filter = Annotated[str, Field(max_length=64, description="An id, or 'none' for t
 def register(endpoint: McpEndpoint) -> None:
     server = endpoint.server
 
-    def metadata(ctx: Context) -> list[tuple[str, str]]:
-        return endpoint.state.principals.metadata(grant_of(ctx).caller())
+    def metadata(grant: McpAccessToken) -> tuple[tuple[str, str], ...]:
+        return endpoint.state.principals.metadata(grant.caller())
 
     @server.tool(
         name="list_features",
@@ -52,7 +53,7 @@ def register(endpoint: McpEndpoint) -> None:
                     status=status or "",
                     sort="priority_score",
                 ),
-                metadata=metadata(ctx),
+                metadata=metadata(grant),
             )
         )
         return {"items": [feature_out(f) for f in reply.items], "next_cursor": reply.page.next_cursor or None}
@@ -84,7 +85,7 @@ def register(endpoint: McpEndpoint) -> None:
                     feature_id=feature_id,
                     priority=priority or "",
                 ),
-                metadata=metadata(ctx),
+                metadata=metadata(grant),
             )
         )
         return {"items": [task_out(t) for t in reply.items], "next_cursor": reply.page.next_cursor or None}
@@ -94,7 +95,7 @@ def register(endpoint: McpEndpoint) -> None:
         grant = grant_of(ctx)
         reply = await call(
             endpoint.state.clients.tasks.GetTask(
-                work_pb2.TaskRef(project_id=grant.project_id, task_id=task), metadata=metadata(ctx)
+                work_pb2.TaskRef(project_id=grant.project_id, task_id=task), metadata=metadata(grant)
             )
         )
         return task_out(reply)
@@ -130,7 +131,7 @@ def register(endpoint: McpEndpoint) -> None:
                     feature_id=feature_id,
                     status="backlog",
                 ),
-                metadata=metadata(ctx),
+                metadata=metadata(grant),
             )
         )
         return task_out(reply)

@@ -13,6 +13,7 @@ Every service's server runs three interceptors, outermost first:
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -131,6 +132,7 @@ def _problem_metadata(exc: DomainError) -> tuple[tuple[str, str], ...]:
     return ((PROBLEM_METADATA_KEY, orjson.dumps(problem).decode("ascii", "replace")),)
 
 
+@functools.lru_cache(maxsize=1024)  # method names are few; both interceptors ask on every call
 def _labels(method: str) -> tuple[str, str]:
     """``/aira.planning.v1.Tasks/CreateTask`` → (``planning``, ``Tasks/CreateTask``) for metrics."""
     package, _, name = method.lstrip("/").rpartition(".")

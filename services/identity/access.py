@@ -43,8 +43,6 @@ async def authorize(uow: UnitOfWork, project_id: str, action: authz.Action) -> A
     """The caller's access to ``project_id`` if their role (and scopes) allow ``action``."""
     principal = caller()
     pid = project_id_of(project_id)
-    if principal.kind in authz.SCOPED_KINDS and principal.project_id != str(pid):
-        raise NotFound("project not found", slug="project-not-found")
     assert principal.user_id is not None
     return permit(pid, await repository.member_role(uow, pid, principal.user_id), action)
 
